@@ -1,0 +1,182 @@
+"""The aiohttp application: routes from ``routes.py``, two middlewares, the server state.
+
+``error_middleware`` renders every ``RegistryError`` (and unknown routes) in the shape of the
+route family, so no handler writes an error body itself.  ``guard_middleware`` refuses
+dangerous paths, builds the request context, authenticates and checks the permission the
+route declares, before any handler runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import urllib.parse
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import ClientPayloadError, web
+from aiohttp.http_exceptions import HttpProcessingError
+
+from . import __version__
+from .auth import Authenticator, AuthError, Identity, load_secret
+from .config import Config
+from .context import Form, RequestContext, external_base
+from .errors import Code, RegistryError, Shape
+from .faults import ANY_PASSWORD, DELETE_SHARED_BLOBS, NO_AUTH_ON_PUSH, REALM_IGNORES_PROXY, Faults
+from .handlers.base import API_VERSION_HEADER, STATE, State
+from .routes import Route, all_routes
+from .storage import Storage
+from .validation import check_name
+
+log = logging.getLogger("refregistry")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+REGISTRY_PREFIXES = ("/v2", "/artifactory/api/docker/")
+SCOPE_ACTIONS = {"read": "pull", "deploy": "pull,push", "delete": "delete", "login": ""}
+
+
+def _route_of(request: web.Request) -> Route | None:
+    return getattr(request.match_info.handler, "route", None)
+
+
+def _shape(request: web.Request) -> Shape:
+    route = _route_of(request)
+    if route is not None:
+        return route.shape
+    return Shape.OCI if request.path.startswith(REGISTRY_PREFIXES) else Shape.ARTIFACTORY
+
+
+def _render(request: web.Request, err: RegistryError) -> web.Response:
+    return web.Response(status=err.status, body=err.body(_shape(request)), headers=err.headers,
+                        content_type="application/json")
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except RegistryError as err:
+        return _render(request, err)
+    except web.HTTPMethodNotAllowed as exc:
+        return _render(request, RegistryError(Code.METHOD_NOT_ALLOWED, headers={"Allow": ", ".join(exc.allowed_methods)}))
+    except web.HTTPNotFound:
+        return _render(request, RegistryError(Code.ROUTE_UNKNOWN, f"no route for {request.method} {request.path[:200]}"))
+    except (HttpProcessingError, ClientPayloadError) as exc:
+        return _render(request, RegistryError(Code.BLOB_UPLOAD_INVALID, f"malformed request body: {exc}"))
+
+
+def _check_path(request: web.Request) -> None:
+    """Refuse encoded slashes, dot segments and NUL before any route sees the path."""
+    raw = request.raw_path.split("?", 1)[0]
+    lowered = raw.lower()
+    decoded = urllib.parse.unquote(raw)
+    bad = ("%2f" in lowered or "%5c" in lowered or "%00" in lowered or "\\" in decoded
+           or any(seg in (".", "..") for seg in decoded.split("/")))
+    if bad:
+        raise RegistryError(Code.NAME_INVALID, "encoded slashes, backslashes and dot segments are not allowed in paths")
+
+
+def _challenge(ctx: RequestContext, action: str | None, error: str | None = None) -> dict[str, str]:
+    value = f'Bearer realm="{ctx.realm()}",service="artifactory"'
+    if ctx.repo is not None and action and SCOPE_ACTIONS.get(action) and ctx.image:
+        value += f',scope="repository:{ctx.client_name}:{SCOPE_ACTIONS[action]}"'
+    if error:
+        value += f',error="{error}"'
+    return {"WWW-Authenticate": value}
+
+
+def _unauthorized(route: Route, ctx: RequestContext, message: str, error: str | None = None) -> RegistryError:
+    if route.shape is Shape.OCI:
+        return RegistryError(Code.UNAUTHORIZED, message, headers=_challenge(ctx, route.action, error))
+    return RegistryError(Code.UNAUTHORIZED, message, headers={"WWW-Authenticate": 'Basic realm="Artifactory Realm"'})
+
+
+def _authenticate(st: State, request: web.Request) -> Identity | None:
+    header = request.headers.get("Authorization")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "basic":
+        return st.auth.basic(value.strip())
+    if scheme.lower() == "bearer":
+        return st.auth.bearer(value.strip())
+    raise AuthError(f"unsupported authorization scheme {scheme[:20]!r}")
+
+
+def _authorize(st: State, route: Route, ctx: RequestContext) -> None:
+    action, identity, repo = route.action, ctx.identity, ctx.repo
+    if action is None or (action == "deploy" and NO_AUTH_ON_PUSH in st.faults):
+        return
+    if action == "login" or repo is None:
+        if identity is None and not st.config.anonymous_access:
+            raise _unauthorized(route, ctx, "authentication required")
+        return
+    if not st.config.allows(ctx.user, repo, action):
+        if ctx.user is None:
+            raise _unauthorized(route, ctx, "authentication required")
+        raise RegistryError(Code.DENIED, f"user '{ctx.user}' may not {action} in repository '{repo}'")
+    if identity is not None and ctx.image and not identity.token_allows(ctx.full_name, action):
+        raise _unauthorized(route, ctx, "the token does not cover this request", "insufficient_scope")
+
+
+def _check_repo(st: State, route: Route, ctx: RequestContext) -> None:
+    if ctx.repo is None or ctx.repo in st.config.repositories:
+        return
+    if route.form is Form.API and ctx.repo in ("v1", "v2", "null"):
+        raise RegistryError(Code.BAD_REQUEST, f"Unsupported docker repository request for '{ctx.repo}'")
+    code = Code.NAME_UNKNOWN if route.shape is not Shape.ARTIFACTORY else Code.NOT_FOUND
+    raise RegistryError(code, f"repository '{ctx.repo}' does not exist", detail={"repository": ctx.repo})
+
+
+@web.middleware
+async def guard_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    _check_path(request)
+    route = _route_of(request)
+    if route is None:
+        return await handler(request)
+    st = request.app[STATE]
+    base, proxied = external_base(request, honour_proxy=REALM_IGNORES_PROXY not in st.faults)
+    info = request.match_info
+    ctx = RequestContext(route.form, base, proxied, st.config.proxy_method, info.get("repo"), info.get("name"))
+    request["ctx"] = ctx
+    if ctx.image is not None:
+        check_name(ctx.image)
+    try:
+        ctx.identity = _authenticate(st, request)
+    except AuthError as exc:
+        if route.action is not None:
+            raise _unauthorized(route, ctx, str(exc)) from None
+    if ctx.identity is not None:
+        _check_repo(st, route, ctx)  # a known caller learns the repository is missing, not "denied"
+    _authorize(st, route, ctx)
+    _check_repo(st, route, ctx)
+    return await handler(request)
+
+
+def _endpoint(route: Route) -> Handler:
+    async def endpoint(request: web.Request) -> web.StreamResponse:
+        return await route.handler(request)
+
+    endpoint.route = route  # type: ignore[attr-defined]
+    return endpoint
+
+
+async def _stamp(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers["Server"] = f"refregistry/{__version__}"
+    if request.path.startswith(REGISTRY_PREFIXES):
+        response.headers.update(API_VERSION_HEADER)
+
+
+def make_app(config: Config, data_dir: Path, faults: Faults | None = None) -> web.Application:
+    faults = faults or Faults()
+    storage = Storage(data_dir, keep_shared_blobs=DELETE_SHARED_BLOBS not in faults)
+    auth = Authenticator(config, load_secret(data_dir), any_password=ANY_PASSWORD in faults)
+    app = web.Application(middlewares=[error_middleware, guard_middleware])
+    app[STATE] = State(config, storage, auth, faults, __version__)
+    for route in all_routes():
+        app.router.add_route(route.method, route.path, _endpoint(route))
+    app.on_response_prepare.append(_stamp)
+
+    async def close(_: web.Application) -> None:
+        storage.close()
+
+    app.on_cleanup.append(close)
+    return app

@@ -1,0 +1,228 @@
+"""Server configuration: users, anonymous access, repositories, permissions.
+
+The file is YAML (or JSON, which YAML reads too) shaped like Artifactory's own YAML
+configuration, so a snippet can move between the two::
+
+    anonymousAccess: false
+    dockerReverseProxyMethod: SUBDOMAIN     # REPOPATHPREFIX | SUBDOMAIN | PORTPERREPO
+    users:
+      admin:    {password: password, admin: true}
+      reader:   {password: reader-pw}
+    localRepositories:
+      docker-local:
+        type: docker
+        dockerApiVersion: V2
+        maxUniqueTags: 0
+        dockerTagRetention: 1
+        blockPushingSchema1: true
+    permissions:
+      - {user: reader, repositories: ["*"], actions: [read]}
+
+Every mistake is reported as one ``ConfigError`` line naming the key at fault.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ACTIONS = ("read", "deploy", "delete")
+ANONYMOUS = "anonymous"
+PROXY_METHODS = ("REPOPATHPREFIX", "SUBDOMAIN", "PORTPERREPO")
+REPO_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+class ConfigError(ValueError):
+    """A configuration mistake, worded for one line on stderr."""
+
+
+@dataclass(frozen=True)
+class LocalRepo:
+    key: str
+    docker_api_version: str = "V2"
+    max_unique_tags: int = 0
+    tag_retention: int = 1
+    block_schema1: bool = True
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    password: str
+    admin: bool = False
+
+
+@dataclass(frozen=True)
+class Permission:
+    user: str
+    repositories: tuple[str, ...]
+    actions: frozenset[str]
+
+    def covers(self, repo: str, action: str) -> bool:
+        return action in self.actions and ("*" in self.repositories or repo in self.repositories)
+
+
+@dataclass(frozen=True)
+class Config:
+    users: dict[str, User]
+    repositories: dict[str, LocalRepo]
+    permissions: tuple[Permission, ...] = ()
+    anonymous_access: bool = False
+    proxy_method: str = "REPOPATHPREFIX"
+    token_ttl: int = 3600
+    max_manifest_bytes: int = 4 * 1024 * 1024
+
+    def allows(self, user: str | None, repo: str, action: str) -> bool:
+        """Whether ``user`` (None = anonymous) may do ``action`` on repository ``repo``."""
+        if user is None:
+            if not self.anonymous_access:
+                return False
+            user = ANONYMOUS
+        account = self.users.get(user)
+        if account is not None and account.admin:
+            return True
+        return any(p.user == user and p.covers(repo, action) for p in self.permissions)
+
+
+DEFAULT_REPOS = ("docker-local", "docker-dev-local", "docker-prod-local")
+
+
+def default_config() -> Config:
+    """What a fresh Artifactory ships: ``admin``/``password`` and three local Docker repos."""
+    return Config(
+        users={"admin": User("admin", "password", admin=True)},
+        repositories={key: LocalRepo(key) for key in DEFAULT_REPOS},
+    )
+
+
+def load_config(path: str | Path | None) -> Config:
+    if path is None:
+        return default_config()
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise ConfigError(f"config {path}: {exc.strerror}") from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"config {path}: not valid YAML{where}") from None
+    try:
+        return parse_config(doc if doc is not None else {})
+    except ConfigError as exc:
+        raise ConfigError(f"config {path}: {exc}") from None
+
+
+_TOP_KEYS = {
+    "users", "localRepositories", "permissions", "anonymousAccess",
+    "dockerReverseProxyMethod", "tokenExpirySecs", "maxManifestBytes",
+}
+_REPO_KEYS = {"type", "dockerApiVersion", "maxUniqueTags", "dockerTagRetention", "blockPushingSchema1"}
+_USER_KEYS = {"password", "admin"}
+_PERM_KEYS = {"user", "repositories", "actions"}
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(value).__name__}")
+    return value
+
+
+def _known(doc: dict[str, Any], known: set[str], where: str) -> None:
+    unknown = sorted(set(doc) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
+
+
+def _typed(doc: dict[str, Any], key: str, kind: type, default: Any, where: str) -> Any:
+    value = doc.get(key, default)
+    # bool is an int subclass: refuse `maxUniqueTags: true` explicitly.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(f"{where}.{key}: expected {kind.__name__}, got {value!r}")
+    return value
+
+
+def _repo(key: str, doc: Any) -> LocalRepo:
+    where = f"localRepositories.{key}"
+    if not REPO_KEY.match(str(key)):
+        raise ConfigError(f"{where}: invalid repository key (lowercase letters, digits, '.', '_', '-')")
+    doc = _mapping(doc if doc is not None else {}, where)
+    _known(doc, _REPO_KEYS, where)
+    if doc.get("type", "docker") != "docker":
+        raise ConfigError(f"{where}.type: only 'docker' repositories are served, got {doc['type']!r}")
+    api = doc.get("dockerApiVersion", "V2")
+    if api not in ("V1", "V2"):
+        raise ConfigError(f"{where}.dockerApiVersion: expected V1 or V2, got {api!r}")
+    unique = _typed(doc, "maxUniqueTags", int, 0, where)
+    retention = _typed(doc, "dockerTagRetention", int, 1, where)
+    if unique < 0 or retention < 1:
+        raise ConfigError(f"{where}: maxUniqueTags must be >= 0 and dockerTagRetention >= 1")
+    return LocalRepo(key, api, unique, retention, _typed(doc, "blockPushingSchema1", bool, True, where))
+
+
+def _user(name: str, doc: Any) -> User:
+    where = f"users.{name}"
+    doc = _mapping(doc, where)
+    _known(doc, _USER_KEYS, where)
+    password = doc.get("password")
+    if not isinstance(password, str) or not password:
+        raise ConfigError(f"{where}.password: a non-empty string is required")
+    return User(str(name), password, _typed(doc, "admin", bool, False, where))
+
+
+def _permission(index: int, doc: Any, users: dict[str, User], repos: dict[str, LocalRepo]) -> Permission:
+    where = f"permissions[{index}]"
+    doc = _mapping(doc, where)
+    _known(doc, _PERM_KEYS, where)
+    user = doc.get("user")
+    if user != ANONYMOUS and user not in users:
+        raise ConfigError(f"{where}.user: unknown user {user!r}")
+    targets = doc.get("repositories", ["*"])
+    actions = doc.get("actions", [])
+    if not isinstance(targets, list) or not isinstance(actions, list):
+        raise ConfigError(f"{where}: repositories and actions must be lists")
+    for repo in targets:
+        if repo != "*" and repo not in repos:
+            raise ConfigError(f"{where}.repositories: unknown repository {repo!r}")
+    for action in actions:
+        if action not in ACTIONS:
+            raise ConfigError(f"{where}.actions: unknown action {action!r} (known: {', '.join(ACTIONS)})")
+    return Permission(str(user), tuple(targets), frozenset(actions))
+
+
+def parse_config(doc: Any) -> Config:
+    doc = _mapping(doc, "top level")
+    _known(doc, _TOP_KEYS, "top level")
+    base = default_config()
+    users = base.users
+    if "users" in doc:
+        users = {str(n): _user(n, u) for n, u in _mapping(doc["users"], "users").items()}
+    repos = base.repositories
+    if "localRepositories" in doc:
+        raw = _mapping(doc["localRepositories"], "localRepositories")
+        repos = {str(k): _repo(k, r) for k, r in raw.items()}
+    perms_doc = doc.get("permissions", [])
+    if not isinstance(perms_doc, list):
+        raise ConfigError("permissions: expected a list")
+    perms = tuple(_permission(i, p, users, repos) for i, p in enumerate(perms_doc))
+    method = doc.get("dockerReverseProxyMethod", "REPOPATHPREFIX")
+    if method not in PROXY_METHODS:
+        raise ConfigError(f"dockerReverseProxyMethod: expected one of {', '.join(PROXY_METHODS)}, got {method!r}")
+    ttl = _typed(doc, "tokenExpirySecs", int, 3600, "top level")
+    max_manifest = _typed(doc, "maxManifestBytes", int, 4 * 1024 * 1024, "top level")
+    if ttl <= 0 or max_manifest <= 0:
+        raise ConfigError("tokenExpirySecs and maxManifestBytes must be positive")
+    return Config(
+        users=users,
+        repositories=repos,
+        permissions=perms,
+        anonymous_access=_typed(doc, "anonymousAccess", bool, False, "top level"),
+        proxy_method=method,
+        token_ttl=ttl,
+        max_manifest_bytes=max_manifest,
+    )

@@ -1,0 +1,1 @@
+"""One module per resource; each handler gets a request whose context the guard built."""

@@ -1,0 +1,64 @@
+"""What every handler shares: the server state, the request context, small answers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from ..auth import Authenticator
+from ..config import Config
+from ..context import RequestContext
+from ..errors import Code, RegistryError
+from ..faults import Faults
+from ..storage import Storage
+
+API_VERSION_HEADER = {"Docker-Distribution-Api-Version": "registry/2.0"}
+
+
+@dataclass
+class State:
+    config: Config
+    storage: Storage
+    auth: Authenticator
+    faults: Faults
+    version: str
+
+
+STATE = web.AppKey("state", State)
+
+
+def state(request: web.Request) -> State:
+    return request.app[STATE]
+
+
+def context(request: web.Request) -> RequestContext:
+    ctx: RequestContext = request["ctx"]
+    return ctx
+
+
+def json_answer(doc: Any, status: int = 200, headers: dict[str, str] | None = None,
+                content_type: str = "application/json") -> web.Response:
+    return web.Response(body=json.dumps(doc).encode(), status=status, headers=headers,
+                        content_type=content_type)
+
+
+def page_size(request: web.Request) -> int | None:
+    """The ``n`` query parameter: None when absent; a bad value is PAGINATION_NUMBER_INVALID."""
+    raw = request.query.get("n")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        raise RegistryError(Code.PAGINATION_NUMBER_INVALID, f"invalid page size n={raw[:20]!r}")
+    return int(raw)
+
+
+def paginate(items: list[str], n: int | None, last: str | None) -> tuple[list[str], bool]:
+    """Items strictly after ``last``, at most ``n`` of them; and whether more follow."""
+    if last:
+        items = [i for i in items if i > last]
+    if n is None:
+        return items, False
+    return items[:n], len(items) > n and n > 0

@@ -1,0 +1,45 @@
+"""``tags/list`` and ``_catalog``, paginated with ``n``/``last`` and a ``Link`` header."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from ..errors import Code, RegistryError
+from ..faults import IGNORE_PAGINATION, UNSORTED_TAGS
+from .base import context, json_answer, page_size, paginate, state
+
+
+def _page(request: web.Request, items: list[str], url: str) -> tuple[list[str], dict[str, str]]:
+    if IGNORE_PAGINATION in state(request).faults:
+        return items, {}
+    n = page_size(request)
+    page, more = paginate(items, n, request.query.get("last"))
+    headers = {}
+    if more and page:
+        headers["Link"] = f'<{url}?{urlencode({"n": n, "last": page[-1]})}>; rel="next"'
+    return page, headers
+
+
+async def tags(request: web.Request) -> web.StreamResponse:
+    ctx, st = context(request), state(request)
+    if not st.storage.meta.has_image(str(ctx.repo), str(ctx.image)):
+        raise RegistryError(Code.NAME_UNKNOWN, detail={"name": ctx.client_name})
+    pairs = st.storage.meta.tags(str(ctx.repo), str(ctx.image), by_push=UNSORTED_TAGS in st.faults)
+    names = [t for t, _ in pairs]
+    page, headers = _page(request, names, ctx.url("tags/list"))
+    return json_answer({"name": ctx.client_name, "tags": page}, headers=headers)
+
+
+async def catalog(request: web.Request) -> web.StreamResponse:
+    """Images of one repository (``/artifactory/api/docker/{repo}/v2/_catalog``), or of every
+    repository the caller may read, as ``repo/image`` (``/v2/_catalog``)."""
+    ctx, st = context(request), state(request)
+    if ctx.repo is not None:
+        names = [image for _, image in st.storage.meta.images(ctx.repo)]
+    else:
+        names = [f"{repo}/{image}" for repo, image in st.storage.meta.images()
+                 if st.config.allows(ctx.user, repo, "read")]
+    page, headers = _page(request, names, ctx.root_url("_catalog"))
+    return json_answer({"repositories": page}, headers=headers)

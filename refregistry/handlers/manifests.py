@@ -1,0 +1,164 @@
+"""``/v2/<name>/manifests/<reference>``: HEAD, GET (content negotiation), PUT, DELETE."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from ..errors import Code, RegistryError
+from ..faults import LABELS_NOT_PROPAGATED, SKIP_BLOB_CHECK, WRONG_CONTENT_DIGEST
+from ..mediatypes import LIST_TYPES, SCHEMA1
+from ..storage import Manifest
+from ..storage.blobs import sha256_digest
+from ..validation import ParsedManifest, check_digest, check_tag, is_digest, labels_of, parse_manifest
+from .base import context, state
+from .blobs import BOGUS_DIGEST
+
+CONFIG_LIMIT = 4 * 1024 * 1024
+
+
+def _reference(request: web.Request) -> tuple[str | None, str]:
+    """(tag or None, digest) of the manifest the URL names; MANIFEST_UNKNOWN if none."""
+    ctx, meta = context(request), state(request).storage.meta
+    reference = request.match_info["reference"]
+    if is_digest(reference):
+        return None, check_digest(reference)
+    check_tag(reference)
+    digest = meta.resolve(str(ctx.repo), str(ctx.image), reference)
+    if digest is None:
+        raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"name": ctx.client_name, "tag": reference})
+    return reference, digest
+
+
+def _accepts(request: web.Request, media_type: str) -> bool:
+    offered = [part.split(";")[0].strip() for value in request.headers.getall("Accept", [])
+               for part in value.split(",")]
+    offered = [o for o in offered if o]
+    return not offered or media_type in offered or "*/*" in offered or media_type in SCHEMA1
+
+
+def _find(request: web.Request) -> Manifest:
+    ctx = context(request)
+    _, digest = _reference(request)
+    found = state(request).storage.meta.manifest(str(ctx.repo), str(ctx.image), digest)
+    if found is None:
+        raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"name": ctx.client_name, "digest": digest})
+    if found.media_type in LIST_TYPES and not _accepts(request, found.media_type):
+        raise RegistryError(Code.MANIFEST_UNKNOWN,
+                            f"{found.media_type} found, but the Accept header does not allow it")
+    return found
+
+
+def _headers(request: web.Request, m: Manifest) -> dict[str, str]:
+    shown = BOGUS_DIGEST if WRONG_CONTENT_DIGEST in state(request).faults else m.digest
+    return {
+        "Docker-Content-Digest": shown,
+        "Content-Type": m.media_type,
+        "Content-Length": str(m.size),
+        "ETag": f'"{m.digest}"',
+        "X-Artifactory-Docker-Registry": m.repo,
+    }
+
+
+async def head(request: web.Request) -> web.StreamResponse:
+    m = _find(request)
+    return web.Response(status=200, headers=_headers(request, m))
+
+
+async def get(request: web.Request) -> web.StreamResponse:
+    m = _find(request)
+    body = state(request).storage.blobs.read(m.digest, m.size)
+    if body is None:
+        raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"digest": m.digest})
+    headers = _headers(request, m)
+    del headers["Content-Length"]
+    return web.Response(status=200, body=body, headers=headers)
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise RegistryError(Code.MANIFEST_TOO_LARGE, f"manifest of {request.content_length} bytes exceeds {limit}")
+    body = bytearray()
+    async for chunk in request.content.iter_any():
+        body += chunk
+        if len(body) > limit:
+            raise RegistryError(Code.MANIFEST_TOO_LARGE, f"manifest exceeds {limit} bytes")
+    return bytes(body)
+
+
+def _check_references(request: web.Request, parsed: ParsedManifest) -> None:
+    ctx, st = context(request), state(request)
+    if SKIP_BLOB_CHECK in st.faults:
+        return
+    for ref in parsed.refs:
+        if ref.kind == "manifest":
+            if st.storage.meta.manifest(str(ctx.repo), str(ctx.image), ref.child) is None:
+                raise RegistryError(Code.MANIFEST_BLOB_UNKNOWN, f"manifest {ref.child} is not in this repository",
+                                    detail={"digest": ref.child})
+        elif ref.kind != "foreign":
+            size = st.storage.blob_size(str(ctx.repo), ref.child)
+            if size is None:
+                raise RegistryError(Code.MANIFEST_BLOB_UNKNOWN, f"blob {ref.child} is unknown to the registry",
+                                    detail={"digest": ref.child})
+            if ref.size >= 0 and ref.size != size:
+                raise RegistryError(Code.MANIFEST_INVALID,
+                                    f"descriptor of {ref.child} says {ref.size} bytes, the blob has {size}")
+
+
+def _properties(request: web.Request, parsed: ParsedManifest, digest: str, reference: str) -> dict[str, list[str]]:
+    """Artifactory's properties on the manifest item, LABELs included."""
+    ctx, st = context(request), state(request)
+    props = {
+        "docker.manifest": [reference],
+        "docker.manifest.digest": [digest],
+        "docker.manifest.type": [parsed.media_type],
+        "docker.repoName": [str(ctx.image)],
+        "sha256": [digest.split(":", 1)[1]],
+        "artifactory.content-type": [parsed.media_type],
+    }
+    if parsed.config_digest and LABELS_NOT_PROPAGATED not in st.faults:
+        for key, value in labels_of(st.storage.blobs.read(parsed.config_digest, CONFIG_LIMIT)).items():
+            props[f"docker.label.{key}"] = [value]
+    return props
+
+
+async def put(request: web.Request) -> web.StreamResponse:
+    ctx, st = context(request), state(request)
+    reference = request.match_info["reference"]
+    tag = None if is_digest(reference) else check_tag(reference)
+    if tag is None:
+        check_digest(reference)
+    body = await _read_body(request, st.config.max_manifest_bytes)
+    parsed = parse_manifest(body, request.headers.get("Content-Type"))
+    repo_config = st.config.repositories[str(ctx.repo)]
+    if parsed.media_type in SCHEMA1 and repo_config.block_schema1:
+        raise RegistryError(Code.MANIFEST_INVALID,
+                            f"Docker manifest schema1 is blocked in repository {ctx.repo} (blockPushingSchema1)")
+    digest = sha256_digest(body)
+    if tag is None and reference != digest:
+        raise RegistryError(Code.DIGEST_INVALID, f"manifest digest {digest} does not match {reference}",
+                            detail={"digest": reference})
+    _check_references(request, parsed)
+    st.storage.blobs.put_bytes(body)
+    record = Manifest(
+        str(ctx.repo), str(ctx.image), digest, parsed.media_type, len(body), parsed.artifact_type,
+        parsed.subject, json.dumps(parsed.annotations) if parsed.annotations else None)
+    st.storage.meta.put_manifest(record, parsed.refs, tag, _properties(request, parsed, digest, tag or digest))
+    headers = {"Location": ctx.url(f"manifests/{digest}"), "Docker-Content-Digest": digest, "Content-Length": "0"}
+    if parsed.subject:
+        headers["OCI-Subject"] = parsed.subject
+    return web.Response(status=201, headers=headers)
+
+
+async def delete(request: web.Request) -> web.StreamResponse:
+    ctx, st = context(request), state(request)
+    reference = request.match_info["reference"]
+    if is_digest(reference):
+        check_digest(reference)
+        if st.storage.meta.manifest(str(ctx.repo), str(ctx.image), reference) is None:
+            raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"digest": reference})
+        st.storage.delete_manifest(str(ctx.repo), str(ctx.image), reference, cascade=False)
+    elif st.storage.meta.untag(str(ctx.repo), str(ctx.image), check_tag(reference)) is None:
+        raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"tag": reference})
+    return web.Response(status=202, headers={"Content-Length": "0"})

@@ -1,0 +1,64 @@
+"""Ping, version, the Docker token endpoint and the config.json ``auth`` entry."""
+
+from __future__ import annotations
+
+import base64
+
+from aiohttp import web
+
+from ..auth import AuthError, Identity, parse_scopes
+from ..context import Form
+from ..errors import Code, RegistryError
+from ..faults import PING_NOT_OK
+from .base import API_VERSION_HEADER, context, json_answer, state
+
+ARTIFACTORY_VERSION = "7.119.0"
+
+
+async def v2_ping(request: web.Request) -> web.StreamResponse:
+    return json_answer({}, headers=API_VERSION_HEADER)
+
+
+async def token(request: web.Request) -> web.StreamResponse:
+    """Artifactory's ``.../v2/token``: Basic credentials (or anonymous) in, a scoped JWT out."""
+    ctx, st = context(request), state(request)
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            identity = st.auth.basic(value.strip())
+        except AuthError as exc:
+            raise RegistryError(Code.UNAUTHORIZED, str(exc)) from None
+    elif st.config.anonymous_access:
+        identity = Identity(None, "anonymous")
+    else:
+        raise RegistryError(Code.UNAUTHORIZED, "Bad Credential",
+                            headers={"WWW-Authenticate": 'Basic realm="Artifactory Realm"'})
+    repo_prefix = ctx.repo if ctx.form is Form.API else None
+    scopes = parse_scopes(request.query.getall("scope", []), repo_prefix)
+    return json_answer(st.auth.issue(identity, scopes))
+
+
+async def docker_auth(request: web.Request) -> web.StreamResponse:
+    """``GET /artifactory/api/docker/{repo}/{v1|v2}/auth``: the entry for ~/.docker/config.json."""
+    ctx = context(request)
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic" or ctx.user is None:
+        raise RegistryError(Code.UNAUTHORIZED, "this endpoint needs Basic credentials",
+                            headers={"WWW-Authenticate": 'Basic realm="Artifactory Realm"'})
+    user, _, password = base64.b64decode(value.strip()).decode().partition(":")
+    auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return json_answer({ctx.base: {"auth": auth, "email": f"{user}@refregistry.local"}})
+
+
+async def system_ping(request: web.Request) -> web.StreamResponse:
+    if PING_NOT_OK in state(request).faults:
+        return web.Response(text="<html><body>Artifactory is starting</body></html>", content_type="text/html")
+    return web.Response(text="OK", content_type="text/plain")
+
+
+async def system_version(request: web.Request) -> web.StreamResponse:
+    st = state(request)
+    doc = {"version": ARTIFACTORY_VERSION, "revision": f"refregistry-{st.version}",
+           "addons": ["docker"], "license": "refregistry", "refregistry": st.version}
+    return json_answer(doc, content_type="application/vnd.org.jfrog.artifactory.system.Version+json")

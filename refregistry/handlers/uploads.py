@@ -1,0 +1,150 @@
+"""``/v2/<name>/blobs/uploads/``: monolithic, chunked and streamed uploads, status, cancel.
+
+Every body streams straight to the upload's spool file under a running sha256; the blob
+appears under its digest only after the digest the client names has been checked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from ..errors import Code, RegistryError
+from ..faults import ACCEPT_DIGEST_MISMATCH, ACCEPT_OUT_OF_ORDER
+from ..validation import check_digest
+from .base import context, state
+
+CONTENT_RANGE = re.compile(r"^(?:bytes[ =])?(\d+)-(\d+)(?:/(?:\d+|\*))?$")
+_locks: dict[str, asyncio.Lock] = {}
+
+
+def _body(request: web.Request) -> AsyncIterator[bytes]:
+    return request.content.iter_any()
+
+
+def _range(size: int) -> str:
+    return f"0-{max(size - 1, 0)}"
+
+
+def _session_headers(request: web.Request, upload_id: str, size: int) -> dict[str, str]:
+    return {
+        "Location": context(request).url(f"blobs/uploads/{upload_id}"),
+        "Range": _range(size),
+        "Docker-Upload-UUID": upload_id,
+        "Content-Length": "0",
+    }
+
+
+def _session(request: web.Request) -> tuple[str, int]:
+    ctx, st = context(request), state(request)
+    upload_id = request.match_info["uuid"]
+    owner = st.storage.meta.upload(upload_id)
+    size = st.storage.blobs.upload_size(upload_id)
+    if owner != (ctx.repo, ctx.image) or size is None:
+        raise RegistryError(Code.BLOB_UPLOAD_UNKNOWN, detail={"uuid": upload_id[:64]})
+    return upload_id, size
+
+
+async def _append(request: web.Request, upload_id: str, offset: int) -> None:
+    """Append the request body, honouring ``Content-Range`` when the client sends one."""
+    st = state(request)
+    header = request.headers.get("Content-Range")
+    limit = None
+    if header is not None:
+        match = CONTENT_RANGE.match(header.strip())
+        if not match:
+            raise RegistryError(Code.RANGE_INVALID, f"malformed Content-Range {header[:80]!r}",
+                                headers={"Range": _range(offset)})
+        start, end = int(match[1]), int(match[2])
+        in_order = start == offset or ACCEPT_OUT_OF_ORDER in st.faults
+        if not in_order or end < start:
+            raise RegistryError(Code.RANGE_INVALID, f"chunk {start}-{end} does not continue the upload at {offset}",
+                                headers={"Range": _range(offset), "Location": context(request).url(
+                                    f"blobs/uploads/{upload_id}")})
+        limit = end - start + 1
+        if request.content_length is not None and request.content_length != limit:
+            raise RegistryError(Code.RANGE_INVALID, "Content-Length does not match Content-Range",
+                                headers={"Range": _range(offset)})
+    try:
+        await st.storage.blobs.append(upload_id, _body(request), limit)
+    except ValueError as exc:
+        raise RegistryError(Code.SIZE_INVALID, str(exc)) from None
+
+
+def _finish(request: web.Request, upload_id: str, digest: str) -> web.Response:
+    """Check the digest and commit the upload, or drop it whole."""
+    st, ctx = state(request), context(request)
+    actual = st.storage.blobs.upload_digest(upload_id)
+    if actual != digest and ACCEPT_DIGEST_MISMATCH not in st.faults:
+        st.storage.blobs.cancel_upload(upload_id)
+        st.storage.meta.finish_upload(upload_id, None)
+        raise RegistryError(Code.DIGEST_INVALID, f"digest {digest} does not match the uploaded content ({actual})",
+                            detail={"digest": digest})
+    st.storage.blobs.commit_upload(upload_id, digest)
+    st.storage.meta.finish_upload(upload_id, digest)
+    headers = {"Location": ctx.url(f"blobs/{digest}"), "Docker-Content-Digest": digest, "Content-Length": "0"}
+    return web.Response(status=201, headers=headers)
+
+
+def _open(request: web.Request) -> str:
+    ctx, st = context(request), state(request)
+    upload_id = st.storage.blobs.start_upload()
+    st.storage.meta.add_upload(upload_id, str(ctx.repo), str(ctx.image))
+    return upload_id
+
+
+async def start(request: web.Request) -> web.StreamResponse:
+    digest = request.query.get("digest")
+    if digest is not None:
+        check_digest(digest)
+    upload_id = _open(request)
+    if digest is None:
+        # A mount request lands here too: Artifactory opens an upload (202) instead of mounting.
+        return web.Response(status=202, headers=_session_headers(request, upload_id, 0))
+    async with _locks.setdefault(upload_id, asyncio.Lock()):
+        try:
+            await _append(request, upload_id, 0)
+            return _finish(request, upload_id, digest)
+        finally:
+            _locks.pop(upload_id, None)
+
+
+async def patch(request: web.Request) -> web.StreamResponse:
+    upload_id, _ = _session(request)
+    async with _locks.setdefault(upload_id, asyncio.Lock()):
+        upload_id, size = _session(request)
+        await _append(request, upload_id, size)
+        size = state(request).storage.blobs.upload_size(upload_id) or 0
+    return web.Response(status=202, headers=_session_headers(request, upload_id, size))
+
+
+async def put(request: web.Request) -> web.StreamResponse:
+    upload_id, _ = _session(request)
+    digest = request.query.get("digest")
+    if digest is None:
+        raise RegistryError(Code.DIGEST_INVALID, "the digest query parameter is required to close an upload")
+    check_digest(digest)
+    async with _locks.setdefault(upload_id, asyncio.Lock()):
+        try:
+            upload_id, size = _session(request)
+            await _append(request, upload_id, size)
+            return _finish(request, upload_id, digest)
+        finally:
+            _locks.pop(upload_id, None)
+
+
+async def status(request: web.Request) -> web.StreamResponse:
+    upload_id, size = _session(request)
+    return web.Response(status=204, headers=_session_headers(request, upload_id, size))
+
+
+async def cancel(request: web.Request) -> web.StreamResponse:
+    upload_id, _ = _session(request)
+    st = state(request)
+    st.storage.blobs.cancel_upload(upload_id)
+    st.storage.meta.finish_upload(upload_id, None)
+    _locks.pop(upload_id, None)
+    return web.Response(status=204, headers={"Content-Length": "0"})

@@ -1,0 +1,87 @@
+"""Every route refregistry answers, declared once.
+
+``REGISTRY`` is the Docker Registry V2 / OCI API relative to a registry root; it is mounted
+under both roots Artifactory serves: ``/artifactory/api/docker/{repo}/v2`` (what proxies
+rewrite to) and the repository-path form ``/v2/{repo}`` (the server addressed directly).
+``action`` is the permission a caller needs on the repository (``login``: any caller that
+authenticated; None: public).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from .context import Form
+from .errors import Shape
+from .handlers import blobs, listing, manifests, referrers, storage_api, system, uploads
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    method: str
+    path: str
+    handler: Handler
+    action: str | None
+    shape: Shape = Shape.OCI
+    form: Form = Form.GLOBAL
+
+
+NAME = "{name:.+}"
+REGISTRY = (
+    Route("blob", "HEAD", f"/{NAME}/blobs/{{digest}}", blobs.head, "read"),
+    Route("blob", "GET", f"/{NAME}/blobs/{{digest}}", blobs.get, "read"),
+    Route("blob", "DELETE", f"/{NAME}/blobs/{{digest}}", blobs.delete, "delete"),
+    Route("upload-start", "POST", f"/{NAME}/blobs/uploads/", uploads.start, "deploy"),
+    Route("upload", "GET", f"/{NAME}/blobs/uploads/{{uuid}}", uploads.status, "deploy"),
+    Route("upload", "PATCH", f"/{NAME}/blobs/uploads/{{uuid}}", uploads.patch, "deploy"),
+    Route("upload", "PUT", f"/{NAME}/blobs/uploads/{{uuid}}", uploads.put, "deploy"),
+    Route("upload", "DELETE", f"/{NAME}/blobs/uploads/{{uuid}}", uploads.cancel, "deploy"),
+    Route("manifest", "HEAD", f"/{NAME}/manifests/{{reference}}", manifests.head, "read"),
+    Route("manifest", "GET", f"/{NAME}/manifests/{{reference}}", manifests.get, "read"),
+    Route("manifest", "PUT", f"/{NAME}/manifests/{{reference}}", manifests.put, "deploy"),
+    Route("manifest", "DELETE", f"/{NAME}/manifests/{{reference}}", manifests.delete, "delete"),
+    Route("tags", "GET", f"/{NAME}/tags/list", listing.tags, "read"),
+    Route("referrers", "GET", f"/{NAME}/referrers/{{digest}}", referrers.referrers, "read"),
+)
+
+API_ROOT = "/artifactory/api/docker/{repo}/v2"
+REPOPATH_ROOT = "/v2/{repo}"
+# Not an Artifactory REST path: everything under /artifactory/ except /artifactory/api/.
+ITEM = "/artifactory/{repo:(?!api/)[^/]+}/{path:.+}"
+
+OTHERS = (
+    Route("ping", "GET", "/v2/", system.v2_ping, "login"),
+    Route("token", "GET", "/v2/token", system.token, None, Shape.TOKEN),
+    Route("catalog", "GET", "/v2/_catalog", listing.catalog, "login"),
+    Route("ping", "GET", f"{API_ROOT}/", system.v2_ping, "login", form=Form.API),
+    Route("token", "GET", f"{API_ROOT}/token", system.token, None, Shape.TOKEN, Form.API),
+    Route("catalog", "GET", f"{API_ROOT}/_catalog", listing.catalog, "read", form=Form.API),
+    Route("docker-auth", "GET", "/artifactory/api/docker/{repo}/{api:v1|v2}/auth", system.docker_auth, "login",
+          Shape.ARTIFACTORY, Form.API),
+    Route("system-ping", "GET", "/artifactory/api/system/ping", system.system_ping, None, Shape.ARTIFACTORY),
+    Route("system-version", "GET", "/artifactory/api/system/version", system.system_version, None,
+          Shape.ARTIFACTORY),
+    Route("storage", "GET", "/artifactory/api/storage/{repo}", storage_api.item, "read", Shape.ARTIFACTORY,
+          Form.API),
+    Route("storage", "GET", "/artifactory/api/storage/{repo}/{path:.*}", storage_api.item, "read",
+          Shape.ARTIFACTORY, Form.API),
+    Route("search-prop", "GET", "/artifactory/api/search/prop", storage_api.search_prop, "login",
+          Shape.ARTIFACTORY),
+    Route("item", "GET", ITEM, storage_api.download, "read", Shape.ARTIFACTORY, Form.API),
+    Route("item", "DELETE", ITEM, storage_api.delete, "delete", Shape.ARTIFACTORY, Form.API),
+)
+
+
+def all_routes() -> list[Route]:
+    mounted = [
+        Route(r.name, r.method, root + r.path, r.handler, r.action, r.shape, form)
+        for root, form in ((API_ROOT, Form.API), (REPOPATH_ROOT, Form.REPOPATH))
+        for r in REGISTRY
+    ]
+    return [*OTHERS, *mounted]

@@ -1,0 +1,72 @@
+"""Storage: blob files on disk, metadata in SQLite, behind one small facade.
+
+Layout of ``--data DIR``::
+
+    DIR/
+    ├── registry.db            SQLite metadata (see meta.py for its tables)
+    ├── secret                 key that signs Bearer tokens (0600, made on first start)
+    ├── blobs/sha256/ab/abcd…  committed content: layers, configs and manifest bytes
+    ├── uploads/<uuid>         data of an open upload session, appended chunk by chunk
+    └── tmp/                   half-written files; emptied at start-up
+
+What a client sees is Artifactory's layout, derived from the metadata (handlers/storage_api)::
+
+    <repo>/<image>/<tag>/manifest.json          (list.manifest.json for a manifest list)
+    <repo>/<image>/<tag>/sha256__<hex>          the config and every layer
+    <repo>/<image>/sha256:<hex>/manifest.json   a manifest pushed by digest (list members)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .blobs import BlobStore
+from .meta import Manifest, Metadata, Ref
+
+__all__ = ["Manifest", "Ref", "Storage"]
+
+
+class Storage:
+    def __init__(self, root: Path, *, keep_shared_blobs: bool = True) -> None:
+        root.mkdir(parents=True, exist_ok=True)
+        self.blobs = BlobStore(root)
+        self.meta = Metadata(root / "registry.db")
+        self.keep_shared_blobs = keep_shared_blobs
+
+    def close(self) -> None:
+        self.meta.close()
+
+    def blob_size(self, repo: str, digest: str) -> int | None:
+        """Size of a blob as seen from ``repo``: None unless it was pushed there."""
+        if not self.meta.has_blob(repo, digest):
+            return None
+        return self.blobs.size(digest)
+
+    def delete_manifest(self, repo: str, image: str, digest: str, *, cascade: bool = True) -> list[str]:
+        """Delete a manifest and, with ``cascade``, what only it held: untagged list members
+        and orphan layers (Artifactory's clean-up on delete).
+
+        Returns the digests of the manifests removed.  A layer or sub-manifest that another
+        manifest of the repository still references stays; a blob file goes only when no
+        repository references it any more.
+        """
+        removed = [digest]
+        refs = self.meta.delete_manifest(repo, image, digest)
+        for ref in refs if cascade else ():
+            if ref.kind == "manifest":
+                orphan = (
+                    self.meta.parents_in_repo(repo, image, ref.child) == 0
+                    and not any(d == ref.child for _, d in self.meta.tags(repo, image))
+                    and self.meta.manifest(repo, image, ref.child) is not None
+                )
+                if orphan:
+                    removed += self.delete_manifest(repo, image, ref.child)
+            elif not self.keep_shared_blobs or not self.meta.repo_uses_blob(repo, ref.child):
+                self.meta.unlink_blob(repo, ref.child)
+                self._drop_file_if_unused(ref.child)
+        self._drop_file_if_unused(digest)
+        return removed
+
+    def _drop_file_if_unused(self, digest: str) -> None:
+        if not self.keep_shared_blobs or not self.meta.blob_in_use(digest):
+            self.blobs.delete(digest)
