@@ -45,8 +45,9 @@ def _shape(request: web.Request) -> Shape:
 
 
 def _render(request: web.Request, err: RegistryError) -> web.Response:
-    return web.Response(status=err.status, body=err.body(_shape(request)), headers=err.headers,
-                        content_type="application/json")
+    return web.Response(
+        status=err.status, body=err.body(_shape(request)), headers=err.headers, content_type="application/json"
+    )
 
 
 @web.middleware
@@ -56,9 +57,13 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except RegistryError as err:
         return _render(request, err)
     except web.HTTPMethodNotAllowed as exc:
-        return _render(request, RegistryError(Code.METHOD_NOT_ALLOWED, headers={"Allow": ", ".join(exc.allowed_methods)}))
+        return _render(
+            request, RegistryError(Code.METHOD_NOT_ALLOWED, headers={"Allow": ", ".join(exc.allowed_methods)})
+        )
     except web.HTTPNotFound:
-        return _render(request, RegistryError(Code.ROUTE_UNKNOWN, f"no route for {request.method} {request.path[:200]}"))
+        return _render(
+            request, RegistryError(Code.ROUTE_UNKNOWN, f"no route for {request.method} {request.path[:200]}")
+        )
     except (HttpProcessingError, ClientPayloadError) as exc:
         return _render(request, RegistryError(Code.BLOB_UPLOAD_INVALID, f"malformed request body: {exc}"))
 
@@ -68,8 +73,13 @@ def _check_path(request: web.Request) -> None:
     raw = request.raw_path.split("?", 1)[0]
     lowered = raw.lower()
     decoded = urllib.parse.unquote(raw)
-    bad = ("%2f" in lowered or "%5c" in lowered or "%00" in lowered or "\\" in decoded
-           or any(seg in (".", "..") for seg in decoded.split("/")))
+    bad = (
+        "%2f" in lowered
+        or "%5c" in lowered
+        or "%00" in lowered
+        or "\\" in decoded
+        or any(seg in (".", "..") for seg in decoded.split("/"))
+    )
     if bad:
         raise RegistryError(Code.NAME_INVALID, "encoded slashes, backslashes and dot segments are not allowed in paths")
 

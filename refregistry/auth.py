@@ -85,13 +85,26 @@ class Authenticator:
         granted: list[dict[str, object]] = []
         for name, actions in scopes:
             repo = name.split("/", 1)[0]
-            allowed = sorted({a for a in actions if a in ACTION_PERMISSION
-                              and self.config.allows(identity.user, repo, ACTION_PERMISSION[a])})
+            allowed = sorted(
+                {
+                    a
+                    for a in actions
+                    if a in ACTION_PERMISSION and self.config.allows(identity.user, repo, ACTION_PERMISSION[a])
+                }
+            )
             granted.append({"type": "repository", "name": name, "actions": allowed})
         now = int(time.time())
         ttl = self.config.token_ttl
-        claims = {"iss": "refregistry", "sub": identity.user or "anonymous", "aud": "artifactory",
-                  "iat": now, "nbf": now - 5, "exp": now + ttl, "jti": secrets.token_hex(8), "access": granted}
+        claims = {
+            "iss": "refregistry",
+            "sub": identity.user or "anonymous",
+            "aud": "artifactory",
+            "iat": now,
+            "nbf": now - 5,
+            "exp": now + ttl,
+            "jti": secrets.token_hex(8),
+            "access": granted,
+        }
         header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
         payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
         token = f"{header}.{payload}.{self._sign(f'{header}.{payload}')}"

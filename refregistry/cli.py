@@ -33,13 +33,26 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"refregistry {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the registry")
-    serve.add_argument("--listen", type=_listen, default=("127.0.0.1", 8082), metavar="HOST:PORT",
-                       help="address to listen on; port 0 picks a free one (default 127.0.0.1:8082)")
+    serve.add_argument(
+        "--listen",
+        type=_listen,
+        default=("127.0.0.1", 8082),
+        metavar="HOST:PORT",
+        help="address to listen on; port 0 picks a free one (default 127.0.0.1:8082)",
+    )
     serve.add_argument("--data", type=Path, required=True, help="data directory (created if missing)")
-    serve.add_argument("--config", type=Path, help="YAML configuration (default: admin/password, "
-                                                   "docker-local, docker-dev-local, docker-prod-local)")
-    serve.add_argument("--fault", action="append", default=[], metavar="NAME",
-                       help="start with this fault switched on (repeatable; see `refregistry faults`)")
+    serve.add_argument(
+        "--config",
+        type=Path,
+        help="YAML configuration (default: admin/password, docker-local, docker-dev-local, docker-prod-local)",
+    )
+    serve.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="start with this fault switched on (repeatable; see `refregistry faults`)",
+    )
     serve.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate chain (PEM)")
     serve.add_argument("--tls-key", type=Path, help="private key of --tls-cert (PEM)")
     serve.add_argument("--quiet", action="store_true", help="no access log")
@@ -65,8 +78,12 @@ async def _serve(args: argparse.Namespace) -> None:
     config = load_config(args.config)
     tls = _ssl_context(args.tls_cert, args.tls_key)
     app = make_app(config, args.data, Faults(args.fault))
-    runner = web.AppRunner(app, access_log=None if args.quiet else logging.getLogger("refregistry.access"),
-                           access_log_format=ACCESS_LOG, handler_cancellation=True)
+    runner = web.AppRunner(
+        app,
+        access_log=None if args.quiet else logging.getLogger("refregistry.access"),
+        access_log_format=ACCESS_LOG,
+        handler_cancellation=True,
+    )
     await runner.setup()
     host, port = args.listen
     site = web.TCPSite(runner, host, port, ssl_context=tls, backlog=512)
@@ -75,8 +92,9 @@ async def _serve(args: argparse.Namespace) -> None:
     scheme = "https" if tls else "http"
     faults = ", ".join(args.fault) or "none"
     # Harnesses wait for this exact line (and read the port from it when --listen used port 0).
-    print(f"refregistry {__version__} listening on {scheme}://{host}:{bound} data={args.data} faults={faults}",
-          flush=True)
+    print(
+        f"refregistry {__version__} listening on {scheme}://{host}:{bound} data={args.data} faults={faults}", flush=True
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

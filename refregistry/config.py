@@ -119,8 +119,13 @@ def load_config(path: str | Path | None) -> Config:
 
 
 _TOP_KEYS = {
-    "users", "localRepositories", "permissions", "anonymousAccess",
-    "dockerReverseProxyMethod", "tokenExpirySecs", "maxManifestBytes",
+    "users",
+    "localRepositories",
+    "permissions",
+    "anonymousAccess",
+    "dockerReverseProxyMethod",
+    "tokenExpirySecs",
+    "maxManifestBytes",
 }
 _REPO_KEYS = {"type", "dockerApiVersion", "maxUniqueTags", "dockerTagRetention", "blockPushingSchema1"}
 _USER_KEYS = {"password", "admin"}

@@ -32,7 +32,9 @@ class Code(enum.Enum):
     BLOB_UPLOAD_UNKNOWN = ErrorSpec("BLOB_UPLOAD_UNKNOWN", 404, "blob upload unknown to registry")
     RANGE_INVALID = ErrorSpec("BLOB_UPLOAD_INVALID", 416, "requested range not satisfiable")
     DIGEST_INVALID = ErrorSpec("DIGEST_INVALID", 400, "provided digest did not match uploaded content")
-    MANIFEST_BLOB_UNKNOWN = ErrorSpec("MANIFEST_BLOB_UNKNOWN", 400, "manifest references a manifest or blob unknown to registry")
+    MANIFEST_BLOB_UNKNOWN = ErrorSpec(
+        "MANIFEST_BLOB_UNKNOWN", 400, "manifest references a manifest or blob unknown to registry"
+    )
     MANIFEST_INVALID = ErrorSpec("MANIFEST_INVALID", 400, "manifest invalid")
     MANIFEST_TOO_LARGE = ErrorSpec("SIZE_INVALID", 413, "manifest too large")
     MANIFEST_UNKNOWN = ErrorSpec("MANIFEST_UNKNOWN", 404, "manifest unknown to registry")

@@ -23,65 +23,78 @@ class Fault:
 WRONG_CONTENT_DIGEST = Fault(
     "wrong-content-digest",
     "Docker-Content-Digest on manifest and blob answers is the digest of other content.",
-    ("oci_pull", "push_pull"))
+    ("oci_pull", "push_pull"),
+)
 ACCEPT_DIGEST_MISMATCH = Fault(
     "accept-digest-mismatch",
     "A blob upload is committed under the client's digest even when the bytes hash to another.",
-    ("oci_push",))
+    ("oci_push",),
+)
 NO_AUTH_ON_PUSH = Fault(
     "no-auth-on-push",
     "Upload and manifest PUT routes skip authentication and permission checks.",
-    ("push_pull", "oci_push"))
-ANY_PASSWORD = Fault(
-    "any-password",
-    "Basic authentication accepts any password for an existing user.",
-    ("login",))
+    ("push_pull", "oci_push"),
+)
+ANY_PASSWORD = Fault("any-password", "Basic authentication accepts any password for an existing user.", ("login",))
 IGNORE_PAGINATION = Fault(
     "ignore-pagination",
     "tags/list and _catalog ignore n and last and always return everything.",
-    ("catalog", "oci_discovery"))
-NO_RANGE = Fault(
-    "no-range",
-    "Blob GET ignores Range and answers 200 with the whole blob.",
-    ("oci_pull",))
+    ("catalog", "oci_discovery"),
+)
+NO_RANGE = Fault("no-range", "Blob GET ignores Range and answers 200 with the whole blob.", ("oci_pull",))
 SKIP_BLOB_CHECK = Fault(
     "skip-blob-check",
     "Manifest PUT does not verify that the referenced blobs exist (no MANIFEST_BLOB_UNKNOWN).",
-    ("oci_push",))
+    ("oci_push",),
+)
 ACCEPT_OUT_OF_ORDER = Fault(
     "accept-out-of-order-chunk",
     "A PATCH whose Content-Range does not start at the upload's offset is appended anyway.",
-    ("oci_push",))
+    ("oci_push",),
+)
 REALM_IGNORES_PROXY = Fault(
     "realm-ignores-proxy",
     "The Bearer challenge realm and Location headers use the server's own address, not the "
     "proxy's override base URL or X-Forwarded headers.",
-    ("ping", "login", "push_pull"))
+    ("ping", "login", "push_pull"),
+)
 LABELS_NOT_PROPAGATED = Fault(
     "labels-not-propagated",
     "Image labels do not become docker.label.* properties on the manifest item.",
-    ("properties", "push_pull"))
+    ("properties", "push_pull"),
+)
 DELETE_SHARED_BLOBS = Fault(
     "delete-shared-blobs",
     "Deleting a tag removes every layer it referenced, even layers other tags still use.",
-    ("deletion",))
+    ("deletion",),
+)
 UNSORTED_TAGS = Fault(
-    "unsorted-tags",
-    "tags/list returns tags in push order instead of lexical order.",
-    ("oci_discovery", "catalog"))
+    "unsorted-tags", "tags/list returns tags in push order instead of lexical order.", ("oci_discovery", "catalog")
+)
 REFERRERS_IGNORE_FILTER = Fault(
     "referrers-ignore-filter",
     "referrers claims OCI-Filters-Applied: artifactType but returns unfiltered descriptors.",
-    ("oci_discovery",))
+    ("oci_discovery",),
+)
 PING_NOT_OK = Fault(
-    "ping-not-ok",
-    "/artifactory/api/system/ping answers 200 with an HTML page instead of OK.",
-    ("ping",))
+    "ping-not-ok", "/artifactory/api/system/ping answers 200 with an HTML page instead of OK.", ("ping",)
+)
 
 CATALOGUE: tuple[Fault, ...] = (
-    WRONG_CONTENT_DIGEST, ACCEPT_DIGEST_MISMATCH, NO_AUTH_ON_PUSH, ANY_PASSWORD,
-    IGNORE_PAGINATION, NO_RANGE, SKIP_BLOB_CHECK, ACCEPT_OUT_OF_ORDER, REALM_IGNORES_PROXY,
-    LABELS_NOT_PROPAGATED, DELETE_SHARED_BLOBS, UNSORTED_TAGS, REFERRERS_IGNORE_FILTER, PING_NOT_OK,
+    WRONG_CONTENT_DIGEST,
+    ACCEPT_DIGEST_MISMATCH,
+    NO_AUTH_ON_PUSH,
+    ANY_PASSWORD,
+    IGNORE_PAGINATION,
+    NO_RANGE,
+    SKIP_BLOB_CHECK,
+    ACCEPT_OUT_OF_ORDER,
+    REALM_IGNORES_PROXY,
+    LABELS_NOT_PROPAGATED,
+    DELETE_SHARED_BLOBS,
+    UNSORTED_TAGS,
+    REFERRERS_IGNORE_FILTER,
+    PING_NOT_OK,
 )
 BY_NAME = {f.name: f for f in CATALOGUE}
 

@@ -18,7 +18,6 @@ TAG = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$")
 MAX_NAME = 255
 
 
-
 def check_name(name: str) -> str:
     if len(name) > MAX_NAME or not NAME.match(name):
         raise RegistryError(Code.NAME_INVALID, f"invalid repository name {name[:300]!r}", detail={"name": name[:300]})

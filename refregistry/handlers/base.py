@@ -39,10 +39,10 @@ def context(request: web.Request) -> RequestContext:
     return ctx
 
 
-def json_answer(doc: Any, status: int = 200, headers: dict[str, str] | None = None,
-                content_type: str = "application/json") -> web.Response:
-    return web.Response(body=json.dumps(doc).encode(), status=status, headers=headers,
-                        content_type=content_type)
+def json_answer(
+    doc: Any, status: int = 200, headers: dict[str, str] | None = None, content_type: str = "application/json"
+) -> web.Response:
+    return web.Response(body=json.dumps(doc).encode(), status=status, headers=headers, content_type=content_type)
 
 
 def page_size(request: web.Request) -> int | None:

@@ -37,7 +37,7 @@ class Layout:
         self.images = [image for _, image in self.meta.images(repo)]
 
     def _subfolders(self, prefix: str) -> list[tuple[str, bool]]:
-        below = {img[len(prefix):].split("/", 1)[0] for img in self.images if img.startswith(prefix)}
+        below = {img[len(prefix) :].split("/", 1)[0] for img in self.images if img.startswith(prefix)}
         return [(name, True) for name in sorted(below)]
 
     def image_folder(self, image: str, folder: str) -> tuple[str | None, Manifest] | None:
@@ -57,16 +57,27 @@ class Layout:
         if image in self.images and (found := self.image_folder(image, folder)):
             tag, m = found
             children = [(manifest_file(m), False)]
-            children += [(r.child.replace(":", "__"), False) for r in self.meta.refs(self.repo, image, m.digest)
-                         if r.kind != "manifest"]
+            children += [
+                (r.child.replace(":", "__"), False)
+                for r in self.meta.refs(self.repo, image, m.digest)
+                if r.kind != "manifest"
+            ]
             return Node(path, True, children, created=m.created, manifest=m, tag=tag)
         parent = self.node(image) if image and "/" in image else None
         if parent is None or not parent.folder or parent.manifest is None:
             return None
         m = parent.manifest
         if folder == manifest_file(m):
-            return Node(path, False, digest=m.digest, size=m.size, mime=m.media_type, created=m.created,
-                        manifest=m, tag=parent.tag)
+            return Node(
+                path,
+                False,
+                digest=m.digest,
+                size=m.size,
+                mime=m.media_type,
+                created=m.created,
+                manifest=m,
+                tag=parent.tag,
+            )
         for ref in self.meta.refs(self.repo, m.image, m.digest):
             if ref.kind != "manifest" and folder == ref.child.replace(":", "__"):
                 size = self.storage.blobs.size(ref.child)

@@ -39,7 +39,8 @@ async def catalog(request: web.Request) -> web.StreamResponse:
     if ctx.repo is not None:
         names = [image for _, image in st.storage.meta.images(ctx.repo)]
     else:
-        names = [f"{repo}/{image}" for repo, image in st.storage.meta.images()
-                 if st.config.allows(ctx.user, repo, "read")]
+        names = [
+            f"{repo}/{image}" for repo, image in st.storage.meta.images() if st.config.allows(ctx.user, repo, "read")
+        ]
     page, headers = _page(request, names, ctx.root_url("_catalog"))
     return json_answer({"repositories": page}, headers=headers)

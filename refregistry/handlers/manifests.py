@@ -32,8 +32,9 @@ def _reference(request: web.Request) -> tuple[str | None, str]:
 
 
 def _accepts(request: web.Request, media_type: str) -> bool:
-    offered = [part.split(";")[0].strip() for value in request.headers.getall("Accept", [])
-               for part in value.split(",")]
+    offered = [
+        part.split(";")[0].strip() for value in request.headers.getall("Accept", []) for part in value.split(",")
+    ]
     offered = [o for o in offered if o]
     return not offered or media_type in offered or "*/*" in offered or media_type in SCHEMA1
 
@@ -45,8 +46,7 @@ def _find(request: web.Request) -> Manifest:
     if found is None:
         raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"name": ctx.client_name, "digest": digest})
     if found.media_type in LIST_TYPES and not _accepts(request, found.media_type):
-        raise RegistryError(Code.MANIFEST_UNKNOWN,
-                            f"{found.media_type} found, but the Accept header does not allow it")
+        raise RegistryError(Code.MANIFEST_UNKNOWN, f"{found.media_type} found, but the Accept header does not allow it")
     return found
 
 
@@ -94,16 +94,23 @@ def _check_references(request: web.Request, parsed: ParsedManifest) -> None:
     for ref in parsed.refs:
         if ref.kind == "manifest":
             if st.storage.meta.manifest(str(ctx.repo), str(ctx.image), ref.child) is None:
-                raise RegistryError(Code.MANIFEST_BLOB_UNKNOWN, f"manifest {ref.child} is not in this repository",
-                                    detail={"digest": ref.child})
+                raise RegistryError(
+                    Code.MANIFEST_BLOB_UNKNOWN,
+                    f"manifest {ref.child} is not in this repository",
+                    detail={"digest": ref.child},
+                )
         elif ref.kind != "foreign":
             size = st.storage.blob_size(str(ctx.repo), ref.child)
             if size is None:
-                raise RegistryError(Code.MANIFEST_BLOB_UNKNOWN, f"blob {ref.child} is unknown to the registry",
-                                    detail={"digest": ref.child})
+                raise RegistryError(
+                    Code.MANIFEST_BLOB_UNKNOWN,
+                    f"blob {ref.child} is unknown to the registry",
+                    detail={"digest": ref.child},
+                )
             if ref.size >= 0 and ref.size != size:
-                raise RegistryError(Code.MANIFEST_INVALID,
-                                    f"descriptor of {ref.child} says {ref.size} bytes, the blob has {size}")
+                raise RegistryError(
+                    Code.MANIFEST_INVALID, f"descriptor of {ref.child} says {ref.size} bytes, the blob has {size}"
+                )
 
 
 def _properties(request: web.Request, parsed: ParsedManifest, digest: str, reference: str) -> dict[str, list[str]]:
@@ -133,17 +140,26 @@ async def put(request: web.Request) -> web.StreamResponse:
     parsed = parse_manifest(body, request.headers.get("Content-Type"))
     repo_config = st.config.repositories[str(ctx.repo)]
     if parsed.media_type in SCHEMA1 and repo_config.block_schema1:
-        raise RegistryError(Code.MANIFEST_INVALID,
-                            f"Docker manifest schema1 is blocked in repository {ctx.repo} (blockPushingSchema1)")
+        raise RegistryError(
+            Code.MANIFEST_INVALID, f"Docker manifest schema1 is blocked in repository {ctx.repo} (blockPushingSchema1)"
+        )
     digest = sha256_digest(body)
     if tag is None and reference != digest:
-        raise RegistryError(Code.DIGEST_INVALID, f"manifest digest {digest} does not match {reference}",
-                            detail={"digest": reference})
+        raise RegistryError(
+            Code.DIGEST_INVALID, f"manifest digest {digest} does not match {reference}", detail={"digest": reference}
+        )
     _check_references(request, parsed)
     st.storage.blobs.put_bytes(body)
     record = Manifest(
-        str(ctx.repo), str(ctx.image), digest, parsed.media_type, len(body), parsed.artifact_type,
-        parsed.subject, json.dumps(parsed.annotations) if parsed.annotations else None)
+        str(ctx.repo),
+        str(ctx.image),
+        digest,
+        parsed.media_type,
+        len(body),
+        parsed.artifact_type,
+        parsed.subject,
+        json.dumps(parsed.annotations) if parsed.annotations else None,
+    )
     st.storage.meta.put_manifest(record, parsed.refs, tag, _properties(request, parsed, digest, tag or digest))
     headers = {"Location": ctx.url(f"manifests/{digest}"), "Docker-Content-Digest": digest, "Content-Length": "0"}
     if parsed.subject:

@@ -29,18 +29,26 @@ def _item_doc(request: web.Request, node: Node) -> dict[str, object]:
     ctx = context(request)
     suffix = f"/{node.path}" if node.path else ""
     doc: dict[str, object] = {
-        "repo": ctx.repo, "path": f"/{node.path}", "created": _iso(node.created),
-        "lastModified": _iso(node.created), "lastUpdated": _iso(node.created),
+        "repo": ctx.repo,
+        "path": f"/{node.path}",
+        "created": _iso(node.created),
+        "lastModified": _iso(node.created),
+        "lastUpdated": _iso(node.created),
         "uri": f"{ctx.base}/artifactory/api/storage/{ctx.repo}{suffix}",
     }
     if node.folder:
         doc["children"] = [{"uri": f"/{name}", "folder": is_folder} for name, is_folder in node.children]
     else:
         hexdigest = str(node.digest).split(":", 1)[1]
-        doc.update({
-            "downloadUri": f"{ctx.base}/artifactory/{ctx.repo}{suffix}", "mimeType": node.mime,
-            "size": str(node.size), "checksums": {"sha256": hexdigest}, "originalChecksums": {"sha256": hexdigest},
-        })
+        doc.update(
+            {
+                "downloadUri": f"{ctx.base}/artifactory/{ctx.repo}{suffix}",
+                "mimeType": node.mime,
+                "size": str(node.size),
+                "checksums": {"sha256": hexdigest},
+                "originalChecksums": {"sha256": hexdigest},
+            }
+        )
     return doc
 
 
@@ -79,8 +87,9 @@ async def search_prop(request: web.Request) -> web.StreamResponse:
         if "properties" in detail:
             entry["properties"] = st.storage.meta.properties(repo, path)
         results.append(entry)
-    return json_answer({"results": results},
-                       content_type="application/vnd.org.jfrog.artifactory.search.MetadataSearchResult+json")
+    return json_answer(
+        {"results": results}, content_type="application/vnd.org.jfrog.artifactory.search.MetadataSearchResult+json"
+    )
 
 
 async def download(request: web.Request) -> web.StreamResponse:
@@ -102,8 +111,7 @@ async def delete(request: web.Request) -> web.StreamResponse:
     if node.manifest is not None:
         _delete_folder(st.storage, layout, node.manifest.image, node.tag, node.manifest.digest)
     else:
-        for image in [i for i in layout.images if node.path == "" or i == node.path
-                      or i.startswith(node.path + "/")]:
+        for image in [i for i in layout.images if node.path == "" or i == node.path or i.startswith(node.path + "/")]:
             for tag, digest in st.storage.meta.tags(str(ctx.repo), image):
                 _delete_folder(st.storage, layout, image, tag, digest)
             for m in st.storage.meta.untagged(str(ctx.repo), image):

@@ -32,8 +32,9 @@ async def token(request: web.Request) -> web.StreamResponse:
     elif st.config.anonymous_access:
         identity = Identity(None, "anonymous")
     else:
-        raise RegistryError(Code.UNAUTHORIZED, "Bad Credential",
-                            headers={"WWW-Authenticate": 'Basic realm="Artifactory Realm"'})
+        raise RegistryError(
+            Code.UNAUTHORIZED, "Bad Credential", headers={"WWW-Authenticate": 'Basic realm="Artifactory Realm"'}
+        )
     repo_prefix = ctx.repo if ctx.form is Form.API else None
     scopes = parse_scopes(request.query.getall("scope", []), repo_prefix)
     return json_answer(st.auth.issue(identity, scopes))
@@ -44,8 +45,11 @@ async def docker_auth(request: web.Request) -> web.StreamResponse:
     ctx = context(request)
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "basic" or ctx.user is None:
-        raise RegistryError(Code.UNAUTHORIZED, "this endpoint needs Basic credentials",
-                            headers={"WWW-Authenticate": 'Basic realm="Artifactory Realm"'})
+        raise RegistryError(
+            Code.UNAUTHORIZED,
+            "this endpoint needs Basic credentials",
+            headers={"WWW-Authenticate": 'Basic realm="Artifactory Realm"'},
+        )
     user, _, password = base64.b64decode(value.strip()).decode().partition(":")
     auth = base64.b64encode(f"{user}:{password}".encode()).decode()
     return json_answer({ctx.base: {"auth": auth, "email": f"{user}@refregistry.local"}})
@@ -59,6 +63,11 @@ async def system_ping(request: web.Request) -> web.StreamResponse:
 
 async def system_version(request: web.Request) -> web.StreamResponse:
     st = state(request)
-    doc = {"version": ARTIFACTORY_VERSION, "revision": f"refregistry-{st.version}",
-           "addons": ["docker"], "license": "refregistry", "refregistry": st.version}
+    doc = {
+        "version": ARTIFACTORY_VERSION,
+        "revision": f"refregistry-{st.version}",
+        "addons": ["docker"],
+        "license": "refregistry",
+        "refregistry": st.version,
+    }
     return json_answer(doc, content_type="application/vnd.org.jfrog.artifactory.system.Version+json")

@@ -56,18 +56,22 @@ async def _append(request: web.Request, upload_id: str, offset: int) -> None:
     if header is not None:
         match = CONTENT_RANGE.match(header.strip())
         if not match:
-            raise RegistryError(Code.RANGE_INVALID, f"malformed Content-Range {header[:80]!r}",
-                                headers={"Range": _range(offset)})
+            raise RegistryError(
+                Code.RANGE_INVALID, f"malformed Content-Range {header[:80]!r}", headers={"Range": _range(offset)}
+            )
         start, end = int(match[1]), int(match[2])
         in_order = start == offset or ACCEPT_OUT_OF_ORDER in st.faults
         if not in_order or end < start:
-            raise RegistryError(Code.RANGE_INVALID, f"chunk {start}-{end} does not continue the upload at {offset}",
-                                headers={"Range": _range(offset), "Location": context(request).url(
-                                    f"blobs/uploads/{upload_id}")})
+            raise RegistryError(
+                Code.RANGE_INVALID,
+                f"chunk {start}-{end} does not continue the upload at {offset}",
+                headers={"Range": _range(offset), "Location": context(request).url(f"blobs/uploads/{upload_id}")},
+            )
         limit = end - start + 1
         if request.content_length is not None and request.content_length != limit:
-            raise RegistryError(Code.RANGE_INVALID, "Content-Length does not match Content-Range",
-                                headers={"Range": _range(offset)})
+            raise RegistryError(
+                Code.RANGE_INVALID, "Content-Length does not match Content-Range", headers={"Range": _range(offset)}
+            )
     try:
         await st.storage.blobs.append(upload_id, _body(request), limit)
     except ValueError as exc:
@@ -81,8 +85,11 @@ def _finish(request: web.Request, upload_id: str, digest: str) -> web.Response:
     if actual != digest and ACCEPT_DIGEST_MISMATCH not in st.faults:
         st.storage.blobs.cancel_upload(upload_id)
         st.storage.meta.finish_upload(upload_id, None)
-        raise RegistryError(Code.DIGEST_INVALID, f"digest {digest} does not match the uploaded content ({actual})",
-                            detail={"digest": digest})
+        raise RegistryError(
+            Code.DIGEST_INVALID,
+            f"digest {digest} does not match the uploaded content ({actual})",
+            detail={"digest": digest},
+        )
     st.storage.blobs.commit_upload(upload_id, digest)
     st.storage.meta.finish_upload(upload_id, digest)
     headers = {"Location": ctx.url(f"blobs/{digest}"), "Docker-Content-Digest": digest, "Content-Length": "0"}

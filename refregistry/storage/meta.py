@@ -128,8 +128,20 @@ class Metadata:
             db.execute(
                 "INSERT OR REPLACE INTO manifests VALUES (?,?,?,?,?,?,?,?,"
                 " COALESCE((SELECT created FROM manifests WHERE repo=? AND image=? AND digest=?), ?))",
-                (m.repo, m.image, m.digest, m.media_type, m.size, m.artifact_type, m.subject,
-                 m.annotations, m.repo, m.image, m.digest, now),
+                (
+                    m.repo,
+                    m.image,
+                    m.digest,
+                    m.media_type,
+                    m.size,
+                    m.artifact_type,
+                    m.subject,
+                    m.annotations,
+                    m.repo,
+                    m.image,
+                    m.digest,
+                    now,
+                ),
             )
             for ref in refs:
                 db.execute(
@@ -157,7 +169,9 @@ class Metadata:
         return Manifest(*row) if row else None
 
     def resolve(self, repo: str, image: str, tag: str) -> str | None:
-        row = self.db.execute("SELECT digest FROM tags WHERE repo=? AND image=? AND tag=?", (repo, image, tag)).fetchone()
+        row = self.db.execute(
+            "SELECT digest FROM tags WHERE repo=? AND image=? AND tag=?", (repo, image, tag)
+        ).fetchone()
         return row[0] if row else None
 
     def tags(self, repo: str, image: str, *, by_push: bool = False) -> list[tuple[str, str]]:
@@ -181,41 +195,54 @@ class Metadata:
     def refs(self, repo: str, image: str, digest: str) -> list[Ref]:
         rows = self.db.execute(
             "SELECT child, kind, size, media_type, platform FROM manifest_refs"
-            " WHERE repo=? AND image=? AND digest=? ORDER BY rowid", (repo, image, digest))
+            " WHERE repo=? AND image=? AND digest=? ORDER BY rowid",
+            (repo, image, digest),
+        )
         return [Ref(*r) for r in rows]
 
     def untagged(self, repo: str, image: str) -> list[Manifest]:
         rows = self.db.execute(
             "SELECT * FROM manifests m WHERE repo=? AND image=? AND NOT EXISTS"
             " (SELECT 1 FROM tags t WHERE t.repo=m.repo AND t.image=m.image AND t.digest=m.digest)"
-            " ORDER BY digest", (repo, image))
+            " ORDER BY digest",
+            (repo, image),
+        )
         return [Manifest(*r) for r in rows]
 
     def referrers(self, repo: str, image: str, subject: str) -> list[Manifest]:
         rows = self.db.execute(
-            "SELECT * FROM manifests WHERE repo=? AND image=? AND subject=? ORDER BY digest", (repo, image, subject))
+            "SELECT * FROM manifests WHERE repo=? AND image=? AND subject=? ORDER BY digest", (repo, image, subject)
+        )
         return [Manifest(*r) for r in rows]
 
     def untag(self, repo: str, image: str, tag: str) -> str | None:
         """Remove a tag and its item's properties; returns the digest it pointed at."""
         with self.transaction() as db:
-            row = db.execute("SELECT digest FROM tags WHERE repo=? AND image=? AND tag=?", (repo, image, tag)).fetchone()
+            row = db.execute(
+                "SELECT digest FROM tags WHERE repo=? AND image=? AND tag=?", (repo, image, tag)
+            ).fetchone()
             if row is None:
                 return None
             db.execute("DELETE FROM tags WHERE repo=? AND image=? AND tag=?", (repo, image, tag))
-            db.execute("DELETE FROM properties WHERE repo=? AND path LIKE ? ESCAPE '\\'",
-                       (repo, _like_prefix(f"{image}/{tag}/")))
+            db.execute(
+                "DELETE FROM properties WHERE repo=? AND path LIKE ? ESCAPE '\\'",
+                (repo, _like_prefix(f"{image}/{tag}/")),
+            )
             return row[0]
 
     def delete_manifest(self, repo: str, image: str, digest: str) -> list[Ref]:
         """Remove a manifest, every tag on it and its references; returns those references."""
         refs = self.refs(repo, image, digest)
         with self.transaction() as db:
-            tags = [r[0] for r in db.execute(
-                "SELECT tag FROM tags WHERE repo=? AND image=? AND digest=?", (repo, image, digest))]
+            tags = [
+                r[0]
+                for r in db.execute("SELECT tag FROM tags WHERE repo=? AND image=? AND digest=?", (repo, image, digest))
+            ]
             for tag in [*tags, digest]:
-                db.execute("DELETE FROM properties WHERE repo=? AND path LIKE ? ESCAPE '\\'",
-                           (repo, _like_prefix(f"{image}/{tag}/")))
+                db.execute(
+                    "DELETE FROM properties WHERE repo=? AND path LIKE ? ESCAPE '\\'",
+                    (repo, _like_prefix(f"{image}/{tag}/")),
+                )
             db.execute("DELETE FROM tags WHERE repo=? AND image=? AND digest=?", (repo, image, digest))
             db.execute("DELETE FROM manifest_refs WHERE repo=? AND image=? AND digest=?", (repo, image, digest))
             db.execute("DELETE FROM manifests WHERE repo=? AND image=? AND digest=?", (repo, image, digest))
@@ -224,7 +251,8 @@ class Metadata:
     # -- what still holds a blob ------------------------------------------------------------
     def parents_in_repo(self, repo: str, image: str, child: str) -> int:
         row = self.db.execute(
-            "SELECT COUNT(*) FROM manifest_refs WHERE repo=? AND image=? AND child=?", (repo, image, child)).fetchone()
+            "SELECT COUNT(*) FROM manifest_refs WHERE repo=? AND image=? AND child=?", (repo, image, child)
+        ).fetchone()
         return int(row[0])
 
     def repo_uses_blob(self, repo: str, digest: str) -> bool:
@@ -236,9 +264,11 @@ class Metadata:
 
     def blob_in_use(self, digest: str) -> bool:
         """Whether any repository, manifest or upload of any repository still holds ``digest``."""
-        for sql in ("SELECT 1 FROM repo_blobs WHERE digest=? LIMIT 1",
-                    "SELECT 1 FROM manifests WHERE digest=? LIMIT 1",
-                    "SELECT 1 FROM manifest_refs WHERE child=? LIMIT 1"):
+        for sql in (
+            "SELECT 1 FROM repo_blobs WHERE digest=? LIMIT 1",
+            "SELECT 1 FROM manifests WHERE digest=? LIMIT 1",
+            "SELECT 1 FROM manifest_refs WHERE child=? LIMIT 1",
+        ):
             if self.db.execute(sql, (digest,)).fetchone():
                 return True
         return False
@@ -247,7 +277,8 @@ class Metadata:
     def properties(self, repo: str, path: str) -> dict[str, list[str]]:
         props: dict[str, list[str]] = {}
         for key, value in self.db.execute(
-                "SELECT key, value FROM properties WHERE repo=? AND path=? ORDER BY key, value", (repo, path)):
+            "SELECT key, value FROM properties WHERE repo=? AND path=? ORDER BY key, value", (repo, path)
+        ):
             props.setdefault(key, []).append(value)
         return props
 

@@ -1,0 +1,65 @@
+"""Fixtures of the project's own tests: refregistry processes and clients bound to them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from fixtures.process import RefRegistryProcess
+from fixtures.registry import RegistryClient
+
+ADMIN = ("admin", "password")
+
+# Users beside admin for permission tests: a reader and a deployer without delete.
+PERMISSIONS_CONFIG = {
+    "users": {
+        "admin": {"password": "password", "admin": True},
+        "reader": {"password": "reader-pw"},
+        "deployer": {"password": "deployer-pw"},
+    },
+    "permissions": [
+        {"user": "reader", "repositories": ["*"], "actions": ["read"]},
+        {"user": "deployer", "repositories": ["docker-local"], "actions": ["read", "deploy"]},
+    ],
+}
+
+StartServer = Callable[..., RefRegistryProcess]
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[StartServer]:
+    """Start refregistry processes (config dict, faults); all are stopped after the test."""
+    started: list[RefRegistryProcess] = []
+
+    def start(config: dict | None = None, faults: tuple[str, ...] = (), name: str = "rr") -> RefRegistryProcess:
+        config_path = None
+        if config is not None:
+            config_path = tmp_path / f"{name}.yaml"
+            config_path.write_text(yaml.safe_dump(config))
+        server = RefRegistryProcess(tmp_path / name, config=config_path, faults=faults)
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def server(start_server: StartServer) -> RefRegistryProcess:
+    return start_server(PERMISSIONS_CONFIG)
+
+
+@pytest.fixture
+def registry(server: RefRegistryProcess) -> RegistryClient:
+    """admin on docker-local, repository-path form, following the Bearer flow."""
+    return RegistryClient(server.url, "/v2/docker-local/", ADMIN)
+
+
+@pytest.fixture
+def api_registry(server: RefRegistryProcess) -> RegistryClient:
+    """admin on docker-local through Artifactory's /artifactory/api/docker/<repo>/v2 form."""
+    return RegistryClient(server.url, "/artifactory/api/docker/docker-local/v2/", ADMIN)
