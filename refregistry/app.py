@@ -19,7 +19,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from . import __version__
 from .auth import Authenticator, AuthError, Identity, load_secret
 from .config import Config
-from .context import Form, RequestContext, external_base
+from .context import RequestContext, external_base
 from .errors import Code, RegistryError, Shape
 from .faults import ANY_PASSWORD, DELETE_SHARED_BLOBS, NO_AUTH_ON_PUSH, REALM_IGNORES_PROXY, Faults
 from .handlers.base import API_VERSION_HEADER, STATE, State
@@ -130,8 +130,6 @@ def _authorize(st: State, route: Route, ctx: RequestContext) -> None:
 def _check_repo(st: State, route: Route, ctx: RequestContext) -> None:
     if ctx.repo is None or ctx.repo in st.config.repositories:
         return
-    if route.form is Form.API and ctx.repo in ("v1", "v2", "null"):
-        raise RegistryError(Code.BAD_REQUEST, f"Unsupported docker repository request for '{ctx.repo}'")
     code = Code.NAME_UNKNOWN if route.shape is not Shape.ARTIFACTORY else Code.NOT_FOUND
     raise RegistryError(code, f"repository '{ctx.repo}' does not exist", detail={"repository": ctx.repo})
 

@@ -59,6 +59,15 @@ OTHERS = (
     Route("ping", "GET", "/v2/", system.v2_ping, "login"),
     Route("token", "GET", "/v2/token", system.token, None, Shape.TOKEN),
     Route("catalog", "GET", "/v2/_catalog", listing.catalog, "login"),
+    # Artifactory answers the API version in the repository key's place with a 400 of its own.
+    Route(
+        "unsupported",
+        "*",
+        "/artifactory/api/docker/{api:v1|v2}/{rest:.*}",
+        system.unsupported_docker_request,
+        None,
+        Shape.ARTIFACTORY,
+    ),
     Route("ping", "GET", f"{API_ROOT}/", system.v2_ping, "login", form=Form.API),
     Route("token", "GET", f"{API_ROOT}/token", system.token, None, Shape.TOKEN, Form.API),
     Route("catalog", "GET", f"{API_ROOT}/_catalog", listing.catalog, "read", form=Form.API),

@@ -40,6 +40,11 @@ async def token(request: web.Request) -> web.StreamResponse:
     return json_answer(st.auth.issue(identity, scopes))
 
 
+async def unsupported_docker_request(request: web.Request) -> web.StreamResponse:
+    """``/artifactory/api/docker/v2/...``: the API version where the repository key belongs."""
+    raise RegistryError(Code.BAD_REQUEST, f"Unsupported docker repository request for '{request.match_info['api']}'")
+
+
 async def docker_auth(request: web.Request) -> web.StreamResponse:
     """``GET /artifactory/api/docker/{repo}/{v1|v2}/auth``: the entry for ~/.docker/config.json."""
     ctx = context(request)
