@@ -1,0 +1,201 @@
+"""The fault catalogue proves itself: each fault breaks what it claims, and nothing else is needed.
+
+Every fault has a probe: a short check of the promise the fault breaks.  Each probe must pass
+against a clean refregistry and fail against one started with its fault.  The conformance
+suite's own checks are mapped to faults by capability; these probes show the faults are real.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+
+import pytest
+import requests
+
+from fixtures import images
+from fixtures.process import RefRegistryProcess
+from fixtures.registry import RegistryClient, parse_challenge
+from refregistry.faults import CATALOGUE
+from tests.conftest import ADMIN, PERMISSIONS_CONFIG, StartServer
+
+CAPABILITIES = {
+    "ping",
+    "login",
+    "push_pull",
+    "oci_pull",
+    "oci_push",
+    "oci_discovery",
+    "oci_management",
+    "multiarch",
+    "properties",
+    "catalog",
+    "promotion",
+    "retention",
+    "deletion",
+    "virtual",
+    "remote",
+    "content_trust",
+    "tls",
+    "v1",
+}
+Probe = Callable[[RefRegistryProcess], None]
+PROBES: dict[str, Probe] = {}
+IMAGE = images.image("probe", labels={"team": "platform"})
+PROXY = {"X-JFrog-Override-Base-Url": "https://art.local"}
+
+
+def probe(fault: str) -> Callable[[Probe], Probe]:
+    def register(fn: Probe) -> Probe:
+        PROBES[fault] = fn
+        return fn
+
+    return register
+
+
+def admin(server: RefRegistryProcess) -> RegistryClient:
+    return RegistryClient(server.url, "/v2/docker-local/", ADMIN)
+
+
+@probe("wrong-content-digest")
+def manifest_and_blob_digests_are_true(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    reg.push(IMAGE, "app", "1")
+    assert reg.digest_of("app", "1") == IMAGE.digest
+    head = reg.request("HEAD", f"app/blobs/{IMAGE.config.digest}")
+    assert head.headers["Docker-Content-Digest"] == IMAGE.config.digest
+
+
+@probe("accept-digest-mismatch")
+def mismatched_upload_is_refused(server: RefRegistryProcess) -> None:
+    claimed = images.digest_of(b"something else")
+    answer = admin(server).request("POST", f"app/blobs/uploads/?digest={claimed}", data=b"payload")
+    assert answer.status_code == 400
+
+
+@probe("no-auth-on-push")
+def push_needs_credentials(server: RefRegistryProcess) -> None:
+    anonymous = RegistryClient(server.url, "/v2/docker-local/")
+    assert anonymous.request("POST", "app/blobs/uploads/").status_code == 401
+    reader = RegistryClient(server.url, "/v2/docker-local/", ("reader", "reader-pw"))
+    assert reader.request("POST", "app/blobs/uploads/").status_code == 403
+
+
+@probe("any-password")
+def wrong_password_is_refused(server: RefRegistryProcess) -> None:
+    assert requests.get(f"{server.url}/v2/token", auth=("admin", "not-it"), timeout=30).status_code == 401
+    assert requests.get(f"{server.url}/v2/", auth=("admin", "not-it"), timeout=30).status_code == 401
+
+
+@probe("ignore-pagination")
+def tags_are_paginated(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    for tag in ("a", "b", "c"):
+        reg.push(IMAGE, "app", tag)
+    assert reg.tags("app", n=2).json()["tags"] == ["a", "b"]
+    assert reg.tags("app", last="b").json()["tags"] == ["c"]
+
+
+@probe("no-range")
+def range_reads_are_partial(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    reg.upload("app", IMAGE.layers[0])
+    answer = reg.request("GET", f"app/blobs/{IMAGE.layers[0].digest}", headers={"Range": "bytes=0-9"})
+    assert (answer.status_code, answer.content) == (206, IMAGE.layers[0].data[:10])
+
+
+@probe("skip-blob-check")
+def manifest_with_missing_blob_is_refused(server: RefRegistryProcess) -> None:
+    answer = admin(server).put_manifest("app", "1", IMAGE.manifest)
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["code"] == "MANIFEST_BLOB_UNKNOWN"
+
+
+@probe("accept-out-of-order-chunk")
+def out_of_order_chunk_is_416(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    location = reg.request("POST", "app/blobs/uploads/").headers["Location"]
+    answer = reg.request("PATCH", location, data=b"x" * 10, headers={"Content-Range": "10-19"})
+    assert answer.status_code == 416
+
+
+@probe("realm-ignores-proxy")
+def proxy_base_url_is_used(server: RefRegistryProcess) -> None:
+    root = f"{server.url}/artifactory/api/docker/docker-local/v2/"
+    challenge = requests.get(root, headers=PROXY, timeout=30).headers["WWW-Authenticate"]
+    assert parse_challenge(challenge)[1]["realm"].startswith("https://art.local/")
+    started = requests.post(f"{root}app/blobs/uploads/", headers=PROXY, auth=ADMIN, timeout=30)
+    assert started.headers["Location"].startswith("https://art.local/v2/docker-local/app/")
+
+
+@probe("labels-not-propagated")
+def labels_become_properties(server: RefRegistryProcess) -> None:
+    admin(server).push(IMAGE, "app", "1")
+    url = f"{server.url}/artifactory/api/storage/docker-local/app/1/manifest.json?properties"
+    props = requests.get(url, auth=ADMIN, timeout=30).json()["properties"]
+    assert props.get("docker.label.team") == ["platform"]
+
+
+@probe("delete-shared-blobs")
+def deleting_a_tag_keeps_shared_layers(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    child = images.image("child", shared=IMAGE.layers)
+    reg.push(IMAGE, "app", "base")
+    reg.push(child, "app", "child")
+    requests.delete(f"{server.url}/artifactory/docker-local/app/base", auth=ADMIN, timeout=30)
+    assert reg.request("GET", f"app/blobs/{IMAGE.layers[0].digest}").status_code == 200
+
+
+@probe("unsorted-tags")
+def tags_are_sorted(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    for tag in ("b", "a", "c"):
+        reg.push(IMAGE, "app", tag)
+    assert reg.tags("app").json()["tags"] == ["a", "b", "c"]
+
+
+@probe("referrers-ignore-filter")
+def referrers_filter_by_artifact_type(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    subject = images.image("subject", oci=True)
+    reg.push(subject, "app", "1")
+    reg.push(images.artifact(subject, "application/vnd.a", b"a"), "app")
+    reg.push(images.artifact(subject, "application/vnd.b", b"b"), "app")
+    answer = reg.referrers("app", subject.digest, artifactType="application/vnd.a")
+    assert [m["artifactType"] for m in answer.json()["manifests"]] == ["application/vnd.a"]
+
+
+@probe("ping-not-ok")
+def system_ping_says_ok(server: RefRegistryProcess) -> None:
+    answer = requests.get(f"{server.url}/artifactory/api/system/ping", timeout=30)
+    assert (answer.status_code, answer.text) == (200, "OK")
+
+
+def test_every_fault_has_a_probe_and_names_real_capabilities() -> None:
+    """Workflow: the catalogue and the probes list the same faults; checks are known capabilities."""
+    assert set(PROBES) == {f.name for f in CATALOGUE}
+    assert len(CATALOGUE) >= 8
+    for fault in CATALOGUE:
+        assert fault.summary and set(fault.checks) <= CAPABILITIES, fault
+
+
+def test_faults_json_is_the_catalogue() -> None:
+    """Workflow: `refregistry faults --json` prints the catalogue: name, summary, checks."""
+    out = subprocess.run(
+        [sys.executable, "-m", "refregistry", "faults", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert [f["name"] for f in json.loads(out)] == [f.name for f in CATALOGUE]
+
+
+@pytest.mark.parametrize("fault", [f.name for f in CATALOGUE])
+def test_fault_breaks_exactly_what_its_probe_checks(start_server: StartServer, fault: str) -> None:
+    """Workflow: the probe passes on a clean server and fails on one started with the fault."""
+    PROBES[fault](start_server(PERMISSIONS_CONFIG, name="clean"))
+    with pytest.raises(AssertionError):
+        PROBES[fault](start_server(PERMISSIONS_CONFIG, faults=(fault,), name="faulty"))
