@@ -77,7 +77,10 @@ def _ssl_context(cert: Path | None, key: Path | None) -> ssl.SSLContext | None:
 async def _serve(args: argparse.Namespace) -> None:
     config = load_config(args.config)
     tls = _ssl_context(args.tls_cert, args.tls_key)
-    app = make_app(config, args.data, Faults(args.fault))
+    try:
+        app = make_app(config, args.data, Faults(args.fault))
+    except OSError as exc:
+        raise ConfigError(f"data directory {args.data}: {exc.strerror or exc}") from None
     runner = web.AppRunner(
         app,
         access_log=None if args.quiet else logging.getLogger("refregistry.access"),

@@ -33,7 +33,7 @@ import yaml
 ACTIONS = ("read", "deploy", "delete")
 ANONYMOUS = "anonymous"
 PROXY_METHODS = ("REPOPATHPREFIX", "SUBDOMAIN", "PORTPERREPO")
-REPO_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+REPO_KEY = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
 
 class ConfigError(ValueError):
@@ -103,9 +103,11 @@ def load_config(path: str | Path | None) -> Config:
     if path is None:
         return default_config()
     try:
-        text = Path(path).read_text()
+        text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"config {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config {path}: not UTF-8 (byte {exc.start})") from None
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -139,7 +141,7 @@ def _mapping(value: Any, where: str) -> dict[str, Any]:
 
 
 def _known(doc: dict[str, Any], known: set[str], where: str) -> None:
-    unknown = sorted(set(doc) - known)
+    unknown = sorted(str(key) for key in set(doc) - known)
     if unknown:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
 
@@ -154,7 +156,7 @@ def _typed(doc: dict[str, Any], key: str, kind: type, default: Any, where: str) 
 
 def _repo(key: str, doc: Any) -> LocalRepo:
     where = f"localRepositories.{key}"
-    if not REPO_KEY.match(str(key)):
+    if not REPO_KEY.fullmatch(str(key)):
         raise ConfigError(f"{where}: invalid repository key (lowercase letters, digits, '.', '_', '-')")
     doc = _mapping(doc if doc is not None else {}, where)
     _known(doc, _REPO_KEYS, where)

@@ -50,7 +50,7 @@ class Code(enum.Enum):
     # Artifactory REST answers (no OCI code of their own).
     NOT_FOUND = ErrorSpec("NOT_FOUND", 404, "Not Found")
     BAD_REQUEST = ErrorSpec("BAD_REQUEST", 400, "Bad Request")
-    ROUTE_UNKNOWN = ErrorSpec("NOT_FOUND", 404, "Not Found")
+    ROUTE_UNKNOWN = ErrorSpec("NOT_FOUND", 404, "No such API route")
     METHOD_NOT_ALLOWED = ErrorSpec("UNSUPPORTED", 405, "Method Not Allowed")
 
     @property

@@ -13,25 +13,25 @@ from .storage import Ref
 from .storage.blobs import DIGEST
 
 NAME_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-NAME = re.compile(rf"^{NAME_COMPONENT}(?:/{NAME_COMPONENT})*$")
-TAG = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$")
+NAME = re.compile(rf"{NAME_COMPONENT}(?:/{NAME_COMPONENT})*")
+TAG = re.compile(r"[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}")
 MAX_NAME = 255
 
 
 def check_name(name: str) -> str:
-    if len(name) > MAX_NAME or not NAME.match(name):
+    if len(name) > MAX_NAME or not NAME.fullmatch(name):
         raise RegistryError(Code.NAME_INVALID, f"invalid repository name {name[:300]!r}", detail={"name": name[:300]})
     return name
 
 
 def check_tag(tag: str) -> str:
-    if not TAG.match(tag):
+    if not TAG.fullmatch(tag):
         raise RegistryError(Code.TAG_INVALID, f"invalid tag {tag[:200]!r}", detail={"tag": tag[:200]})
     return tag
 
 
 def check_digest(digest: str) -> str:
-    if not DIGEST.match(digest):
+    if not DIGEST.fullmatch(digest):
         raise RegistryError(Code.DIGEST_INVALID, f"invalid or unsupported digest {digest[:200]!r} (sha256 required)")
     return digest
 
@@ -58,7 +58,7 @@ def _descriptor(doc: Any, where: str) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise _invalid(f"{where} is not a descriptor object")
     digest, size, media = doc.get("digest"), doc.get("size"), doc.get("mediaType")
-    if not isinstance(digest, str) or not DIGEST.match(digest):
+    if not isinstance(digest, str) or not DIGEST.fullmatch(digest):
         raise _invalid(f"{where}.digest {digest!r} is not a sha256 digest")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise _invalid(f"{where}.size must be a non-negative integer")
@@ -150,7 +150,7 @@ def _schema1(doc: dict[str, Any], media: str) -> ParsedManifest:
     parsed = ParsedManifest(media)
     for i, layer in enumerate(layers):
         digest = layer.get("blobSum") if isinstance(layer, dict) else None
-        if not isinstance(digest, str) or not DIGEST.match(digest):
+        if not isinstance(digest, str) or not DIGEST.fullmatch(digest):
             raise _invalid(f"fsLayers[{i}].blobSum is not a sha256 digest")
         if all(r.child != digest for r in parsed.refs):
             parsed.refs.append(Ref(digest, "layer", -1, "application/vnd.docker.container.image.rootfs.diff+x-gtar"))
@@ -165,7 +165,8 @@ def labels_of(config_json: bytes | None) -> dict[str, str]:
         doc = json.loads(config_json)
     except (ValueError, UnicodeDecodeError):
         return {}
-    labels = (doc.get("config") or {}).get("Labels") if isinstance(doc, dict) else None
+    config = doc.get("config") if isinstance(doc, dict) else None
+    labels = config.get("Labels") if isinstance(config, dict) else None
     if not isinstance(labels, dict):
         return {}
     return {str(k): str(v) for k, v in labels.items()}

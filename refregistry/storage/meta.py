@@ -224,10 +224,7 @@ class Metadata:
             if row is None:
                 return None
             db.execute("DELETE FROM tags WHERE repo=? AND image=? AND tag=?", (repo, image, tag))
-            db.execute(
-                "DELETE FROM properties WHERE repo=? AND path LIKE ? ESCAPE '\\'",
-                (repo, _like_prefix(f"{image}/{tag}/")),
-            )
+            _drop_folder_properties(db, repo, f"{image}/{tag}/")
             return row[0]
 
     def delete_manifest(self, repo: str, image: str, digest: str) -> list[Ref]:
@@ -239,10 +236,7 @@ class Metadata:
                 for r in db.execute("SELECT tag FROM tags WHERE repo=? AND image=? AND digest=?", (repo, image, digest))
             ]
             for tag in [*tags, digest]:
-                db.execute(
-                    "DELETE FROM properties WHERE repo=? AND path LIKE ? ESCAPE '\\'",
-                    (repo, _like_prefix(f"{image}/{tag}/")),
-                )
+                _drop_folder_properties(db, repo, f"{image}/{tag}/")
             db.execute("DELETE FROM tags WHERE repo=? AND image=? AND digest=?", (repo, image, digest))
             db.execute("DELETE FROM manifest_refs WHERE repo=? AND image=? AND digest=?", (repo, image, digest))
             db.execute("DELETE FROM manifests WHERE repo=? AND image=? AND digest=?", (repo, image, digest))
@@ -304,8 +298,16 @@ def item_path(image: str, tag: str | None, digest: str, media_type: str) -> str:
     return f"{image}/{folder}/{name}"
 
 
-def _like_prefix(prefix: str) -> str:
-    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _drop_folder_properties(db: sqlite3.Connection, repo: str, folder: str) -> None:
+    """Drop the properties of the items directly in ``folder``.
+
+    Compared byte for byte: LIKE is case-insensitive (tag V1 is not v1), and a nested image
+    (``app/v1/...``) lives below the folder of tag v1 of ``app`` without belonging to it.
+    """
+    db.execute(
+        "DELETE FROM properties WHERE repo=? AND substr(path, 1, ?)=? AND instr(substr(path, ?), '/')=0",
+        (repo, len(folder), folder, len(folder) + 1),
+    )
 
 
 def dumps(value: object) -> str:
