@@ -1,0 +1,618 @@
+"""Blob push and pull throughput: refregistry versus the CNCF registry, side by side on loopback.
+
+Run it from the project root (about 2 minutes with the defaults on 2 cores)::
+
+    .venv/bin/python bench/registry_throughput.py
+    .venv/bin/python bench/registry_throughput.py --sizes 1M,64M --repeat 5 --verbose
+
+This is a benchmark, not a test: it prints figures and never fails on them.  It starts
+refregistry (``fixtures.process.RefRegistryProcess``, admin/password Basic auth, repository
+path form ``/v2/docker-local/<image>``) and the CNCF registry (``/usr/bin/docker-registry``,
+Debian package ``docker-registry``, filesystem storage, no auth, ``/v2/<image>``), each on a
+free loopback port with its data in one temp dir, and measures both with the same client
+(``http.client`` with 1 MiB blocks; the null-server column shows it is not the limit):
+
+* push: ``POST .../blobs/uploads/`` then ``PUT <Location>?digest=sha256:...`` streaming the
+  blob from disk as the body (a monolithic upload), timed from the POST to the 201;
+* pull: ``GET .../blobs/<digest>`` into a sink with 1 MiB ``readinto`` calls, checking the
+  length and the blob's unique last 16 bytes;
+* pull+sha256: the same GET again, with the sha256 of the data computed as it arrives (in the
+  timed loop) and checked against the pushed digest.  Every pushed blob is verified this way.
+  It is a row of its own because sha256 in the client (about 1.2 GB/s here) caps it.
+
+Payloads: one file per size, written once by streaming random bytes; nothing holds a blob in
+memory, here or (by design) in the servers.  Both registries dedupe by content, so every push
+must carry new bytes to be a real write: a push sends the payload file followed by a 16-byte
+suffix unique to that push (the blob is exactly the requested size) and its digest is the
+file's sha256 state, computed once, extended by the suffix.  Each push also goes to a fresh
+image name.
+
+Fairness: the servers alternate in every round (A B, then B A, so neither always goes first),
+each size starts with an untimed warm-up round, all data is on one file system, and
+``os.sync()`` runs (untimed) before every push so the write-back of the previous push does not
+land on the next one.  After each round the pushed blob files are deleted from both data dirs
+(untimed, behind the servers' backs: they are never read again), so disk use stays flat and
+the next round's writes can reuse the freed page cache.  This matters on a VM whose host backs
+guest memory on first touch and takes freed pages back: writing into such pages runs at a few
+hundred MB/s (``dd`` shows the same), so large pushes measure that as much as the servers;
+compare the 64 MiB rows for the servers' own push cost.  Small blobs are pushed several times
+per round (at least 64 MiB per measurement, at most 32 blobs).  Figures are medians over
+``--repeat`` rounds with min-max ranges; MB = 10^6 bytes.
+
+The ``null server`` column is the same client against a minimal server (Python
+``http.server`` that discards uploads and serves downloads with 4 MiB ``pread`` + ``sendall``):
+roughly what client and loopback can do.  For small blobs it is bound by its own per-request
+cost, so a registry can beat it there.
+
+Peak RSS is each server process's VmHWM from ``/proc/<pid>/status`` at the end of the run,
+so it covers every push and pull, including the largest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import http.client
+import http.server
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from fixtures.process import RefRegistryProcess  # noqa: E402
+
+BLOCK = 1 << 20
+SUFFIX = 16
+MIN_BYTES_PER_SAMPLE = 64 << 20
+MAX_OPS_PER_SAMPLE = 32
+MAX_SIZE = 2 << 30
+MAX_REPEAT = 10
+DOCKER_REGISTRY = "/usr/bin/docker-registry"
+UNITS = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+
+
+# -- payloads --------------------------------------------------------------------------------
+@dataclass
+class Payload:
+    """``size - SUFFIX`` random bytes on disk; each blob is that file plus a unique suffix."""
+
+    size: int
+    path: Path
+    hasher: hashlib._Hash  # sha256 of the file, to be copied and extended by a suffix
+
+    @classmethod
+    def create(cls, size: int, folder: Path) -> Payload:
+        if size < SUFFIX:
+            raise ValueError(f"sizes must be at least {SUFFIX} bytes")
+        path = folder / f"payload-{size}"
+        hasher = hashlib.sha256()
+        left = size - SUFFIX
+        with open(path, "wb") as fh:
+            while left:
+                block = os.urandom(min(BLOCK, left))
+                hasher.update(block)
+                fh.write(block)
+                left -= len(block)
+        return cls(size, path, hasher)
+
+    def blob(self) -> Blob:
+        suffix = secrets.token_bytes(SUFFIX)
+        hasher = self.hasher.copy()
+        hasher.update(suffix)
+        return Blob(self, suffix, "sha256:" + hasher.hexdigest())
+
+
+@dataclass
+class Blob:
+    payload: Payload
+    suffix: bytes
+    digest: str
+
+    @property
+    def size(self) -> int:
+        return self.payload.size
+
+
+class BlobReader:
+    """File-like body for http.client: the payload file, then the suffix, read in big blocks."""
+
+    def __init__(self, blob: Blob) -> None:
+        self._fh = open(blob.payload.path, "rb", buffering=0)  # noqa: SIM115 - closed by close()
+        self._suffix = blob.suffix
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._fh.read(n if n > 0 else BLOCK)
+        if data:
+            return data
+        data, self._suffix = self._suffix, b""
+        return data
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+# -- servers ---------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def peak_rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def wait_http(proc: subprocess.Popen[bytes], host: str, port: int, path: str, log: Path, timeout: float) -> None:
+    """Until ``GET path`` gets any HTTP answer; fails early if the process exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}: {log.read_text()[-2000:]}")
+        try:
+            conn = http.client.HTTPConnection(host, port, timeout=2)
+            conn.request("GET", path)
+            conn.getresponse().read()
+            conn.close()
+            return
+        except OSError:
+            # Not listening yet: wait for the process to change state, at most a moment.
+            with suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=0.05)
+    raise RuntimeError(f"no answer on http://{host}:{port}{path} after {timeout}s: {log.read_text()[-2000:]}")
+
+
+def stop_process(proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@dataclass
+class Target:
+    """A registry as the client sees it: where it listens, its root, its credentials."""
+
+    name: str
+    host: str
+    port: int
+    root: str  # path of the registry root, without trailing slash (``/v2`` or ``/v2/<repo>``)
+    pid: int
+    blob_file: Callable[[str], Path]  # where the server keeps a committed blob, by digest
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(self.host, self.port, timeout=120, blocksize=BLOCK)
+
+    def peak_rss_kib(self) -> int:
+        return peak_rss_kib(self.pid)
+
+
+@contextmanager
+def refregistry(workdir: Path) -> Iterator[Target]:
+    server = RefRegistryProcess(workdir / "refregistry-data", extra=("--quiet",))
+    try:
+        server.start()
+        assert server.proc
+        url = urllib.parse.urlsplit(server.url)
+        auth = "Basic " + base64.b64encode(b"admin:password").decode()
+        blobs = server.data / "blobs" / "sha256"
+        yield Target(
+            "refregistry",
+            url.hostname or "127.0.0.1",
+            url.port or 80,
+            "/v2/docker-local",
+            server.proc.pid,
+            lambda digest: blobs / digest[7:9] / digest[7:],
+            {"Authorization": auth},
+        )
+    finally:
+        server.stop()
+
+
+CNCF_CONFIG = """\
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: {root}
+  delete:
+    enabled: true
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: 127.0.0.1:{port}
+"""
+
+
+@contextmanager
+def cncf_registry(workdir: Path) -> Iterator[Target]:
+    port = free_port()
+    config = workdir / "cncf-config.yml"
+    config.write_text(CNCF_CONFIG.format(root=workdir / "cncf-data", port=port))
+    log = workdir / "cncf.log"
+    proc = None
+    try:
+        with open(log, "wb") as out:
+            proc = subprocess.Popen([DOCKER_REGISTRY, "serve", str(config)], stdout=out, stderr=subprocess.STDOUT)
+        wait_http(proc, "127.0.0.1", port, "/v2/", log, timeout=30)
+        blobs = workdir / "cncf-data" / "docker" / "registry" / "v2" / "blobs" / "sha256"
+        yield Target(
+            "CNCF", "127.0.0.1", port, "/v2", proc.pid, lambda digest: blobs / digest[7:9] / digest[7:] / "data"
+        )
+    finally:
+        stop_process(proc)
+
+
+class NullHandler(http.server.BaseHTTPRequestHandler):
+    """Discards pushes; serves ``GET /blob?path=P&suffix=HEX`` as file P plus the suffix.
+
+    The file goes out in 4 MiB ``pread`` + ``sendall`` steps: over loopback that beats
+    ``sendfile``, which leaves all the copying to the receiver.
+    """
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _answer(self, status: int, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/v2/"):
+            self._answer(200, {"Content-Length": "0"})
+            return
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        path, suffix = Path(query["path"][0]), bytes.fromhex(query["suffix"][0])
+        size = path.stat().st_size
+        self._answer(200, {"Content-Length": str(size + len(suffix))})
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            offset = 0
+            while chunk := os.pread(fd, 4 << 20, offset):
+                self.connection.sendall(chunk)
+                offset += len(chunk)
+        finally:
+            os.close(fd)
+        self.connection.sendall(suffix)
+
+    def do_POST(self) -> None:
+        self._answer(202, {"Location": "/upload", "Content-Length": "0"})
+
+    def do_PUT(self) -> None:
+        left = int(self.headers["Content-Length"])
+        view = memoryview(bytearray(BLOCK))
+        while left:
+            n = self.rfile.readinto(view[: min(BLOCK, left)])
+            if not n:
+                break
+            left -= n
+        self._answer(201, {"Content-Length": "0"})
+
+
+def serve_null(port: int) -> None:
+    server = http.server.HTTPServer(("127.0.0.1", port), NullHandler)
+    server.serve_forever()
+
+
+@contextmanager
+def null_server(workdir: Path) -> Iterator[Target]:
+    port = free_port()
+    log = workdir / "null.log"
+    proc = None
+    try:
+        with open(log, "wb") as out:
+            proc = subprocess.Popen(
+                [sys.executable, str(Path(__file__).resolve()), "--null-server", str(port)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        wait_http(proc, "127.0.0.1", port, "/v2/", log, timeout=30)
+        yield Target("null", "127.0.0.1", port, "", proc.pid, lambda digest: workdir / "nowhere")
+    finally:
+        stop_process(proc)
+
+
+# -- the client ------------------------------------------------------------------------------
+def _path_of(location: str) -> str:
+    url = urllib.parse.urlsplit(location)
+    return url.path + (f"?{url.query}" if url.query else "")
+
+
+def _expect(resp: http.client.HTTPResponse, status: int, what: str) -> None:
+    body = resp.read(4096)
+    if resp.status != status:
+        raise RuntimeError(f"{what}: HTTP {resp.status} (wanted {status}): {body[:500]!r}")
+
+
+def push(target: Target, image: str, blob: Blob) -> float:
+    """Monolithic upload (POST, then PUT with the body); returns the seconds it took."""
+    conn = target.connect()
+    reader = BlobReader(blob)
+    try:
+        started = time.perf_counter()
+        conn.request("POST", f"{target.root}/{image}/blobs/uploads/", headers={**target.headers, "Content-Length": "0"})
+        resp = conn.getresponse()
+        _expect(resp, 202, f"{target.name} POST upload")
+        location = resp.getheader("Location")
+        if not location:
+            raise RuntimeError(f"{target.name}: upload start without Location")
+        path = _path_of(location)
+        sep = "&" if "?" in path else "?"
+        headers = {
+            **target.headers,
+            "Content-Length": str(blob.size),
+            "Content-Type": "application/octet-stream",
+        }
+        conn.request("PUT", f"{path}{sep}digest={blob.digest}", body=reader, headers=headers)  # type: ignore[arg-type]
+        resp = conn.getresponse()
+        _expect(resp, 201, f"{target.name} PUT upload")
+        elapsed = time.perf_counter() - started
+        if resp.getheader("Docker-Content-Digest", blob.digest) != blob.digest:
+            raise RuntimeError(
+                f"{target.name}: pushed {blob.digest}, server says {resp.getheader('Docker-Content-Digest')}"
+            )
+        return elapsed
+    finally:
+        reader.close()
+        conn.close()
+
+
+def pull(target: Target, path: str, blob: Blob, buffer: memoryview, *, verify: bool) -> float:
+    """GET into a sink with 1 MiB reads; returns the seconds it took.
+
+    Every pull checks the length and the last 16 bytes (the suffix unique to this blob); with
+    ``verify`` a sha256 runs over the data as it arrives, inside the timed loop, and must match
+    the pushed digest.
+    """
+    conn = target.connect()
+    hasher = hashlib.sha256()
+    received = 0
+    tail = b""
+    try:
+        started = time.perf_counter()
+        conn.request("GET", path, headers=target.headers)
+        resp = conn.getresponse()
+        if resp.status != 200:
+            raise RuntimeError(f"{target.name} GET blob: HTTP {resp.status}: {resp.read(500)!r}")
+        while n := resp.readinto(buffer):
+            if verify:
+                hasher.update(buffer[:n])
+            tail = bytes(buffer[n - SUFFIX : n]) if n >= SUFFIX else (tail + bytes(buffer[:n]))[-SUFFIX:]
+            received += n
+        elapsed = time.perf_counter() - started
+    finally:
+        conn.close()
+    if received != blob.size or tail != blob.suffix:
+        raise RuntimeError(
+            f"{target.name}: pulled {received} bytes ending {tail.hex()}, expected {blob.size} ending "
+            f"{blob.suffix.hex()} ({blob.digest})"
+        )
+    if verify and "sha256:" + hasher.hexdigest() != blob.digest:
+        raise RuntimeError(f"{target.name}: pulled sha256:{hasher.hexdigest()}, expected {blob.digest}")
+    return elapsed
+
+
+def blob_path(target: Target, image: str, blob: Blob) -> str:
+    return f"{target.root}/{image}/blobs/{blob.digest}"
+
+
+# -- measuring -------------------------------------------------------------------------------
+OPS = ("push", "pull", "pull+sha256")
+
+
+@dataclass
+class Samples:
+    values: dict[tuple[int, str, str], list[float]] = field(default_factory=dict)  # (size, op, server) -> MB/s
+
+    def median(self, size: int, op: str, server: str) -> float:
+        return statistics.median(self.values[(size, op, server)])
+
+    def spread(self, size: int, op: str, server: str) -> str:
+        values = self.values[(size, op, server)]
+        return f"{min(values):.0f}-{max(values):.0f}"
+
+
+def ops_per_sample(size: int) -> int:
+    return max(1, min(MAX_OPS_PER_SAMPLE, MIN_BYTES_PER_SAMPLE // size))
+
+
+def drop_blobs(target: Target, blobs: list[Blob]) -> None:
+    """Remove pushed blob files behind the server's back (untimed; they are never read again).
+
+    Freed page cache is reused by the next round's writes: on a VM whose memory the host backs
+    on first touch, writing into never-used pages costs several times more than the server's
+    own work, and would hit whichever server happened to grow the page cache.
+    """
+    for blob in blobs:
+        path = target.blob_file(blob.digest)
+        if not path.is_file():
+            raise RuntimeError(f"{target.name}: expected its blob file at {path}")
+        path.unlink()
+
+
+def run_round(targets: list[Target], payload: Payload, tag: str, buffer: memoryview) -> dict[tuple[str, str], float]:
+    """One push, pull and verified pull of ``ops_per_sample`` blobs per server; MB/s by (op, server)."""
+    count = ops_per_sample(payload.size)
+    nbytes = count * payload.size
+    result: dict[tuple[str, str], float] = {}
+    pushed: dict[str, list[tuple[str, Blob]]] = {}
+    for target in targets:
+        pushed[target.name] = []
+        seconds = 0.0
+        for i in range(count):
+            image = f"bench/{tag}-{i}-{secrets.token_hex(4)}"
+            blob = payload.blob()
+            os.sync()  # the previous push's write-back happens now, not during this one
+            seconds += push(target, image, blob)
+            pushed[target.name].append((image, blob))
+        result[("push", target.name)] = nbytes / seconds / 1e6
+    for op, verify in (("pull", False), ("pull+sha256", True)):
+        for target in targets:
+            seconds = sum(
+                pull(target, blob_path(target, image, blob), blob, buffer, verify=verify)
+                for image, blob in pushed[target.name]
+            )
+            result[(op, target.name)] = nbytes / seconds / 1e6
+    for target in targets:
+        drop_blobs(target, [blob for _, blob in pushed[target.name]])
+    return result
+
+
+def measure(
+    targets: list[Target],
+    null: Target | None,
+    payload: Payload,
+    repeat: int,
+    samples: Samples,
+    buffer: memoryview,
+    verbose: bool,
+) -> None:
+    """An untimed warm-up round, then ``repeat`` rounds, the server order flipping each round."""
+    count = ops_per_sample(payload.size)
+    for rnd in range(repeat + 1):
+        order = targets if rnd % 2 == 0 else targets[::-1]
+        result = run_round(order, payload, f"s{payload.size}-r{rnd}", buffer)
+        if null is not None:
+            result.update(((op, null.name), value) for op, value in null_round(null, payload, buffer).items())
+        if rnd == 0:
+            continue
+        for (op, name), value in result.items():
+            samples.values.setdefault((payload.size, op, name), []).append(value)
+        if verbose:
+            line = ", ".join(f"{op} {name} {value:.0f}" for (op, name), value in sorted(result.items()))
+            print(f"  {human(payload.size)} round {rnd}/{repeat} x{count}: {line} MB/s", flush=True)
+
+
+def null_round(null: Target, payload: Payload, buffer: memoryview) -> dict[str, float]:
+    """The same client against the null server, MB/s by op."""
+    count = ops_per_sample(payload.size)
+    seconds = dict.fromkeys(OPS, 0.0)
+    for _ in range(count):
+        blob = payload.blob()
+        seconds["push"] += push(null, "null", blob)
+        path = "/blob?" + urllib.parse.urlencode({"path": str(payload.path), "suffix": blob.suffix.hex()})
+        seconds["pull"] += pull(null, path, blob, buffer, verify=False)
+        seconds["pull+sha256"] += pull(null, path, blob, buffer, verify=True)
+    return {op: count * payload.size / s / 1e6 for op, s in seconds.items()}
+
+
+def parse_size(text: str) -> int:
+    match = re.fullmatch(r"\s*(\d+)\s*([KMG]?)(?:I?B)?\s*", text.upper())
+    if not match:
+        raise argparse.ArgumentTypeError(f"bad size {text!r} (use e.g. 1M, 64M, 1G)")
+    return int(match[1]) * UNITS[match[2]]
+
+
+def parse_sizes(text: str) -> list[int]:
+    sizes = [parse_size(part) for part in text.split(",") if part.strip()]
+    if not sizes or any(s < SUFFIX or s > MAX_SIZE for s in sizes):
+        raise argparse.ArgumentTypeError(f"sizes must be between {SUFFIX} B and {human(MAX_SIZE)}")
+    return sizes
+
+
+def human(size: int) -> str:
+    for unit in ("G", "M", "K"):
+        if size >= UNITS[unit] and size % UNITS[unit] == 0:
+            return f"{size // UNITS[unit]} {unit}iB"
+    return f"{size} B"
+
+
+def report(sizes: list[int], repeat: int, samples: Samples, rss: dict[str, int]) -> None:
+    header = (
+        f"{'size':>7}  {'op':<11}  {'refregistry MB/s':>16}  {'CNCF MB/s':>10}  {'ratio':>6}"
+        f"  {'null server':>11}  {'refregistry range':>17}  {'CNCF range':>11}"
+    )
+    print(f"\nmedian of {repeat} round(s); ratio = refregistry / CNCF; MB = 10^6 bytes")
+    print(header)
+    print("-" * len(header))
+    for size in sizes:
+        for op in OPS:
+            ours, theirs = samples.median(size, op, "refregistry"), samples.median(size, op, "CNCF")
+            null = f"{samples.median(size, op, 'null'):11.0f}" if (size, op, "null") in samples.values else f"{'-':>11}"
+            print(
+                f"{human(size):>7}  {op:<11}  {ours:16.0f}  {theirs:10.0f}  {ours / theirs:6.2f}  {null}"
+                f"  {samples.spread(size, op, 'refregistry'):>17}  {samples.spread(size, op, 'CNCF'):>11}"
+            )
+    print()
+    for name, kib in rss.items():
+        print(f"peak RSS {name:<12} {kib / 1024:7.1f} MiB = {kib * 1024 / 1e6:6.1f} MB  (VmHWM over the whole run)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument(
+        "--sizes", type=parse_sizes, default=[1 << 20, 64 << 20, 1 << 30], help="blob sizes (default 1M,64M,1G)"
+    )
+    parser.add_argument("--repeat", type=int, default=5, help=f"measured rounds per size, 1-{MAX_REPEAT} (default 5)")
+    parser.add_argument("--no-null", action="store_true", help="skip the null-server column")
+    parser.add_argument("--verbose", "-v", action="store_true", help="print every round")
+    parser.add_argument("--null-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.null_server:
+        serve_null(args.null_server)
+        return 0
+    if not 1 <= args.repeat <= MAX_REPEAT:
+        parser.error(f"--repeat must be between 1 and {MAX_REPEAT}")
+    if not Path(DOCKER_REGISTRY).exists():
+        parser.error(f"{DOCKER_REGISTRY} is missing (Debian package docker-registry)")
+
+    # SIGTERM unwinds like Ctrl-C, so the servers are stopped and the temp dir removed.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    started = time.monotonic()
+    buffer = memoryview(bytearray(BLOCK))
+    samples = Samples()
+    with ExitStack() as stack:
+        workdir = Path(tempfile.mkdtemp(prefix="registry-throughput-"))
+        stack.callback(shutil.rmtree, workdir, ignore_errors=True)
+        ours = stack.enter_context(refregistry(workdir))
+        theirs = stack.enter_context(cncf_registry(workdir))
+        null = None if args.no_null else stack.enter_context(null_server(workdir))
+        print(f"refregistry pid {ours.pid} port {ours.port}; CNCF pid {theirs.pid} port {theirs.port}; {workdir}")
+        for size in args.sizes:
+            payload = Payload.create(size, workdir)
+            rounds = f"1 warm-up + {args.repeat} round(s) of {ops_per_sample(size)} blob(s) per server"
+            print(f"{human(size)}: {rounds}", flush=True)
+            measure([ours, theirs], null, payload, args.repeat, samples, buffer, args.verbose)
+            payload.path.unlink()
+            if args.verbose:
+                print(f"  VmHWM so far: refregistry {ours.peak_rss_kib()} KiB, CNCF {theirs.peak_rss_kib()} KiB")
+        rss = {t.name: t.peak_rss_kib() for t in (ours, theirs)}
+        report(args.sizes, args.repeat, samples, rss)
+    print(f"\ntotal {time.monotonic() - started:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
