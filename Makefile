@@ -11,7 +11,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST ?= $(VENV)/bin/pytest -n 2 tests
 
-.PHONY: venv setup test conformance bench clean
+# `make conformance ARGS='--stacks nginx-subdomain-tls --capabilities push_pull'` narrows a run.
+ARGS ?=
+
+.PHONY: venv setup images test conformance bench clean
 
 venv: $(STAMP)
 
@@ -26,16 +29,16 @@ $(STAMP): pyproject.toml | $(PY)
 setup:
 	scripts/setup-host.sh
 
-test: venv setup
+test: images
 	$(VENV)/bin/ruff check .
 	$(PYTEST)
 
-conformance: venv setup
-	@if [ -n "$$(find conformance -name 'test_*.py' -o -name '*_test.py' 2>/dev/null | head -n 1)" ]; then \
-		$(VENV)/bin/pytest conformance; \
-	else \
-		echo "no conformance modules yet (see issues)"; \
-	fi
+images: venv setup
+	$(PY) -m fixtures.imagebuild
+
+# Every embedded stack, one xdist worker per core; the report lands in reports/latest/.
+conformance: images
+	$(VENV)/bin/pytest -n auto conformance $(ARGS)
 
 bench: venv
 	$(PY) bench/registry_throughput.py

@@ -1,0 +1,56 @@
+"""login: docker login against each host:port, refused credentials, and the token flow behind it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import requests
+from docker.errors import APIError
+
+from fixtures.engine import Engine, cli_login
+from fixtures.registry import RegistryClient, parse_challenge
+from fixtures.stackdefs import Endpoint
+from fixtures.targets import Target
+
+pytestmark = pytest.mark.capability("login")
+
+
+def test_docker_login_succeeds(docker: Engine, endpoint: Endpoint, target: Target) -> None:
+    """docker login with the admin's credentials answers Login Succeeded."""
+    assert docker.login(endpoint.registry_host, *target.admin)["Status"] == "Login Succeeded"
+
+
+def test_wrong_password_is_refused(docker: Engine, endpoint: Endpoint, target: Target) -> None:
+    """docker login with a wrong password is refused by the engine with an unauthorized error."""
+    with pytest.raises(APIError, match=r"(?i)unauthorized|401"):
+        docker.login(endpoint.registry_host, target.admin[0], "not-" + target.admin[1])
+
+
+def test_login_is_stored_per_host_port(docker: Engine, endpoint: Endpoint, target: Target, tmp_path: Path) -> None:
+    """The CLI keeps the login under exactly the host[:port] of the image references."""
+    done = cli_login(endpoint.registry_host, *target.admin, tmp_path)
+    assert done.returncode == 0, done.stderr.strip()
+    assert "Login Succeeded" in done.stdout
+    assert list(json.loads((tmp_path / "config.json").read_text())["auths"]) == [endpoint.registry_host]
+
+
+def test_token_endpoint_issues_scoped_tokens(anonymous: RegistryClient, target: Target, image_name: str) -> None:
+    """The realm issues a token for a pull scope to a good password and refuses a wrong one."""
+    challenge = anonymous.request("GET", f"{image_name}/tags/list").headers.get("WWW-Authenticate", "")
+    scheme, params = parse_challenge(challenge)
+    assert scheme == "bearer" and "scope" in params, challenge
+    query = {k: params[k] for k in ("service", "scope")}
+    granted = requests.get(params["realm"], params=query, auth=target.admin, verify=target.verify, timeout=30)
+    assert granted.status_code == 200, granted.text[:200]
+    assert granted.json().get("token") or granted.json().get("access_token")
+    wrong = (target.admin[0], "not-" + target.admin[1])
+    refused = requests.get(params["realm"], params=query, auth=wrong, verify=target.verify, timeout=30)
+    assert refused.status_code == 401, refused.text[:200]
+
+
+def test_token_opens_the_registry(registry: RegistryClient) -> None:
+    """A Bearer token from the realm is accepted on /v2/ (the flow docker login performs)."""
+    assert registry.request("GET", "/v2/").status_code == 200
+    assert registry.bearer, "the registry answered without asking for a token"

@@ -1,0 +1,74 @@
+"""Live mode as a user runs it: ``pytest conformance --target URL ...`` against a registry started by hand.
+
+The target is a refregistry process on 127.0.0.1 (the engine speaks plain HTTP to loopback),
+so these runs need the Docker engine but no stack image.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fixtures.process import RefRegistryProcess
+from fixtures.registry import RegistryClient
+from tests.conftest import ADMIN, PERMISSIONS_CONFIG, StartServer
+
+pytestmark = pytest.mark.engine
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_live(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "pytest", "conformance", "-q", "-p", "no:cacheprovider", "--no-header"]
+    argv += ["--report-dir", str(tmp_path / "reports"), *args]
+    return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
+
+
+@pytest.fixture
+def live(start_server: StartServer) -> RefRegistryProcess:
+    return start_server(PERMISSIONS_CONFIG)
+
+
+def test_live_run_passes_reports_and_cleans_up(live: RefRegistryProcess, tmp_path: Path) -> None:
+    """Every module passes against a healthy registry; the report names the live stack; nothing is left."""
+    done = run_live(
+        tmp_path,
+        *("--target", live.url, "--method", "repopath", "--repo", "docker-local"),
+        *("--username", ADMIN[0], "--password", ADMIN[1], "--reader", "reader:reader-pw"),
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    report = json.loads((tmp_path / "reports" / "latest" / "report.json").read_text())
+    assert {r["stack"] for r in report["results"]} == {"live"}
+    assert report["summary"]["failed"] == report["summary"]["error"] == 0
+    assert {"ping", "login", "push_pull"} <= {r["capability"] for r in report["results"]}
+    for path in (tmp_path / "reports").rglob("*"):
+        if path.is_file():
+            assert ADMIN[1] not in path.read_text(errors="replace"), f"password in {path.name}"
+    catalog = RegistryClient(live.url, "/v2/", ADMIN).request("GET", "/v2/_catalog").json()
+    assert [r for r in catalog["repositories"] if "conformance-" in r] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("--target", "http://127.0.0.1:9"), "target http://127.0.0.1:9: nothing answers"),
+        (("--password", "wrong"), "credentials of user 'admin' refused"),
+        (("--method", "ports"), "is --method ports"),
+    ],
+    ids=["nothing-listens", "wrong-password", "wrong-method"],
+)
+def test_broken_target_is_one_line_and_nonzero(
+    live: RefRegistryProcess, tmp_path: Path, args: tuple[str, ...], line: str
+) -> None:
+    """An unreachable target, a refused password or a wrong method: one clear line, non-zero exit."""
+    defaults = {"--target": live.url, "--method": "repopath", "--username": "admin", "--password": "password"}
+    defaults.update(dict(zip(args[::2], args[1::2], strict=True)))
+    done = run_live(tmp_path, *(x for pair in defaults.items() for x in pair))
+    assert done.returncode != 0
+    output = done.stdout + done.stderr
+    assert line in output, output[-2000:]
+    assert "Traceback" not in output
