@@ -82,7 +82,7 @@ def test_server_certificate_covers_exactly_its_names(tmp_path: Path) -> None:
 
 
 class Hello(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         self.send_response(200)
         self.end_headers()
         self.wfile.write(b"hello")
