@@ -1,0 +1,51 @@
+"""properties: image labels and Docker facts as properties of the manifest item, found by property search."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures import images
+from fixtures.admin import AdminClient
+from fixtures.registry import RegistryClient
+from fixtures.stackdefs import Endpoint
+
+pytestmark = pytest.mark.capability("properties")
+
+
+def test_labels_and_docker_facts_are_properties(
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+) -> None:
+    """The tag's manifest.json carries docker.label.*, docker.manifest*, docker.repoName and sha256."""
+    image = images.image(image_name, labels={"org.example.team": "platform", "a:b": "c"})
+    registry.push(image, image_name, "1.0").raise_for_status()
+    found = admin.properties(endpoint.repo, f"{image_name}/1.0/manifest.json")
+    assert found.get("docker.label.org.example.team") == ["platform"], found
+    assert found.get("docker.label.a:b") == ["c"]
+    assert found.get("docker.manifest") == ["1.0"]
+    assert found.get("docker.manifest.digest") == [image.digest]
+    assert found.get("docker.manifest.type") == [images.DOCKER_MANIFEST]
+    assert found.get("docker.repoName") == [image_name]
+    assert found.get("sha256") == [image.digest.removeprefix("sha256:")]
+
+
+def test_property_search_finds_the_item_by_label(
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+) -> None:
+    """GET /api/search/prop?docker.label.<k>=<v> finds exactly the manifest item with that label."""
+    registry.push(
+        images.image(image_name, labels={"org.example.build": image_name}), image_name, "7"
+    ).raise_for_status()
+    uris = admin.search_properties([endpoint.repo], **{"docker.label.org.example.build": image_name})
+    assert [u.split(f"/api/storage/{endpoint.repo}/", 1)[-1] for u in uris] == [f"{image_name}/7/manifest.json"]
+
+
+def test_storage_api_presents_artifactorys_layout(
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+) -> None:
+    """The tag folder holds manifest.json and one sha256__<hex> file per layer and config."""
+    image = images.image(image_name, layers=2)
+    registry.push(image, image_name, "1").raise_for_status()
+    folder = admin.storage(endpoint.repo, f"{image_name}/1")
+    assert folder.status_code == 200, folder.text[:200]
+    children = {c["uri"].strip("/") for c in folder.json()["children"]}
+    assert children == {"manifest.json", *(b.digest.replace(":", "__") for b in image.blobs)}
