@@ -79,6 +79,11 @@ REFERRERS_IGNORE_FILTER = Fault(
 PING_NOT_OK = Fault(
     "ping-not-ok", "/artifactory/api/system/ping answers 200 with an HTML page instead of OK.", ("ping",)
 )
+PROMOTE_IGNORES_COPY = Fault(
+    "promote-ignores-copy",
+    "Promotion with copy false (a move) copies: the source tag stays behind.",
+    ("promotion",),
+)
 
 CATALOGUE: tuple[Fault, ...] = (
     WRONG_CONTENT_DIGEST,
@@ -95,6 +100,7 @@ CATALOGUE: tuple[Fault, ...] = (
     UNSORTED_TAGS,
     REFERRERS_IGNORE_FILTER,
     PING_NOT_OK,
+    PROMOTE_IGNORES_COPY,
 )
 BY_NAME = {f.name: f for f in CATALOGUE}
 

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from .context import Form
 from .errors import Shape
-from .handlers import blobs, listing, manifests, referrers, storage_api, system, uploads
+from .handlers import blobs, listing, manifests, promote, referrers, storage_api, system, uploads
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -71,6 +71,8 @@ OTHERS = (
     Route("ping", "GET", f"{API_ROOT}/", system.v2_ping, "login", form=Form.API),
     Route("token", "GET", f"{API_ROOT}/token", system.token, None, Shape.TOKEN, Form.API),
     Route("catalog", "GET", f"{API_ROOT}/_catalog", listing.catalog, "read", form=Form.API),
+    # Permissions on the target repository are checked by the handler, from the body.
+    Route("promote", "POST", f"{API_ROOT}/promote", promote.promote, "read", Shape.ARTIFACTORY, Form.API),
     Route(
         "docker-auth",
         "GET",

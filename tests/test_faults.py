@@ -173,6 +173,16 @@ def system_ping_says_ok(server: RefRegistryProcess) -> None:
     assert (answer.status_code, answer.text) == (200, "OK")
 
 
+@probe("promote-ignores-copy")
+def move_removes_the_source_tag(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    reg.push(images.image("moved"), "app", "1").raise_for_status()
+    body = {"targetRepo": "docker-prod-local", "dockerRepository": "app", "tag": "1", "copy": False}
+    url = f"{server.url}/artifactory/api/docker/docker-local/v2/promote"
+    requests.post(url, json=body, auth=ADMIN, timeout=30).raise_for_status()
+    assert reg.manifest("app", "1").status_code == 404
+
+
 def test_every_fault_has_a_probe_and_names_real_capabilities() -> None:
     """Workflow: the catalogue and the probes list the same faults; checks are known capabilities."""
     assert set(PROBES) == {f.name for f in CATALOGUE}

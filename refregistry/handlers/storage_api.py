@@ -109,22 +109,12 @@ async def delete(request: web.Request) -> web.StreamResponse:
     if not node.folder:
         raise RegistryError(Code.BAD_REQUEST, "only image and tag folders can be deleted")
     if node.manifest is not None:
-        _delete_folder(st.storage, layout, node.manifest.image, node.tag, node.manifest.digest)
+        st.storage.remove_tag(str(ctx.repo), node.manifest.image, node.tag, node.manifest.digest)
     else:
         for image in [i for i in layout.images if node.path == "" or i == node.path or i.startswith(node.path + "/")]:
             for tag, digest in st.storage.meta.tags(str(ctx.repo), image):
-                _delete_folder(st.storage, layout, image, tag, digest)
+                st.storage.remove_tag(str(ctx.repo), image, tag, digest)
             for m in st.storage.meta.untagged(str(ctx.repo), image):
                 if st.storage.meta.manifest(m.repo, m.image, m.digest):
                     st.storage.delete_manifest(m.repo, m.image, m.digest)
     return web.Response(status=204)
-
-
-def _delete_folder(storage, layout: Layout, image: str, tag: str | None, digest: str) -> None:
-    meta = storage.meta
-    if tag is not None:
-        meta.untag(layout.repo, image, tag)
-    still_tagged = any(d == digest for _, d in meta.tags(layout.repo, image))
-    in_a_list = meta.parents_in_repo(layout.repo, image, digest) > 0
-    if not still_tagged and not in_a_list and meta.manifest(layout.repo, image, digest):
-        storage.delete_manifest(layout.repo, image, digest)

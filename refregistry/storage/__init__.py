@@ -67,6 +67,17 @@ class Storage:
         self._drop_file_if_unused(digest)
         return removed
 
+    def remove_tag(self, repo: str, image: str, tag: str | None, digest: str) -> None:
+        """Untag (``tag`` None: the digest folder), then delete the manifest if nothing holds it:
+        no other tag and no manifest list of the image."""
+        meta = self.meta
+        if tag is not None:
+            meta.untag(repo, image, tag)
+        still_tagged = any(d == digest for _, d in meta.tags(repo, image))
+        in_a_list = meta.parents_in_repo(repo, image, digest) > 0
+        if not still_tagged and not in_a_list and meta.manifest(repo, image, digest):
+            self.delete_manifest(repo, image, digest)
+
     def _drop_file_if_unused(self, digest: str) -> None:
         if not self.keep_shared_blobs or not self.meta.blob_in_use(digest):
             self.blobs.delete(digest)

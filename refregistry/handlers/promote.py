@@ -1,0 +1,132 @@
+"""``POST /artifactory/api/docker/{repo}/v2/promote``: copy or move a tag (or a whole image) to another repo.
+
+Body (Artifactory's field names): ``targetRepo``, ``dockerRepository``, optional
+``targetDockerRepository``, ``tag`` (absent or null: every tag of the image), ``targetTag`` and
+``copy`` (default false: move).  Manifests, their list members and layer references are
+recorded in the target; nothing is copied on disk (blobs are content-addressed).  Overriding a
+tag in the target only re-points it: layers other tags use are never touched.  A move then
+removes the source tags and, as a delete does, what only they held.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import Any
+
+from aiohttp import web
+
+from ..errors import Code, RegistryError
+from ..faults import PROMOTE_IGNORES_COPY
+from ..storage import Storage
+from ..storage.meta import item_path
+from ..validation import check_name, check_tag
+from .base import context, state
+
+MAX_BODY = 64 << 10
+FIELDS = {"targetRepo", "dockerRepository", "targetDockerRepository", "tag", "targetTag", "copy"}
+
+
+@dataclass
+class Promotion:
+    target_repo: str
+    image: str
+    target_image: str
+    tag: str | None
+    target_tag: str | None
+    copy: bool
+
+
+def _bad(message: str) -> RegistryError:
+    return RegistryError(Code.BAD_REQUEST, message)
+
+
+def _text(doc: dict[str, Any], key: str, required: bool = False) -> str | None:
+    value = doc.get(key)
+    if value is None or value == "":
+        if required:
+            raise _bad(f"'{key}' is required")
+        return None
+    if not isinstance(value, str):
+        raise _bad(f"'{key}' must be a string")
+    return value
+
+
+async def _parse(request: web.Request) -> Promotion:
+    raw = await request.content.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raise RegistryError(Code.BAD_REQUEST, "promotion body too large")
+    try:
+        doc = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise _bad("request body is not valid JSON") from None
+    if not isinstance(doc, dict):
+        raise _bad("request body must be a JSON object")
+    unknown = sorted(set(doc) - FIELDS)
+    if unknown:
+        raise _bad(f"unknown field '{unknown[0]}'")
+    copy = doc.get("copy", False)
+    if not isinstance(copy, bool):
+        raise _bad("'copy' must be true or false")
+    image = check_name(str(_text(doc, "dockerRepository", required=True)))
+    tag = _text(doc, "tag")
+    target_tag = _text(doc, "targetTag")
+    if target_tag is not None and tag is None:
+        raise _bad("'targetTag' needs 'tag': a whole image keeps its tags")
+    return Promotion(
+        target_repo=str(_text(doc, "targetRepo", required=True)),
+        image=image,
+        target_image=check_name(_text(doc, "targetDockerRepository") or image),
+        tag=check_tag(tag) if tag is not None else None,
+        target_tag=check_tag(target_tag) if target_tag is not None else None,
+        copy=copy,
+    )
+
+
+async def promote(request: web.Request) -> web.StreamResponse:
+    ctx, st = context(request), state(request)
+    source = str(ctx.repo)
+    p = await _parse(request)
+    if p.target_repo not in st.config.repositories:
+        raise RegistryError(Code.NOT_FOUND, f"Target repository '{p.target_repo}' does not exist")
+    needed = [(p.target_repo, "deploy")] + ([] if p.copy else [(source, "delete")])
+    for repo, action in needed:
+        if not st.config.allows(ctx.user, repo, action):
+            raise RegistryError(Code.DENIED, f"user '{ctx.user}' may not {action} in repository '{repo}'")
+    meta = st.storage.meta
+    if not meta.has_image(source, p.image):
+        raise RegistryError(Code.NOT_FOUND, f"Unable to find image '{p.image}' in repository '{source}'")
+    tags = dict(meta.tags(source, p.image))
+    if p.tag is not None and p.tag not in tags:
+        raise RegistryError(Code.NOT_FOUND, f"Unable to find tag '{p.tag}' of image '{p.image}' in '{source}'")
+    moves = {p.tag: p.target_tag or p.tag} if p.tag is not None else {t: t for t in tags}
+    if source == p.target_repo and p.image == p.target_image and any(a == b for a, b in moves.items()):
+        raise _bad("source and target are the same")
+    for tag, target_tag in moves.items():
+        _copy(st.storage, (source, p.image, tags[tag]), (p.target_repo, p.target_image), target_tag)
+    if not p.copy and PROMOTE_IGNORES_COPY not in st.faults:
+        for tag in moves:
+            st.storage.remove_tag(source, p.image, tag, tags[tag])
+    return web.Response(text="Promotion ended successfully", content_type="application/text")
+
+
+def _copy(storage: Storage, source: tuple[str, str, str], target: tuple[str, str], tag: str | None) -> None:
+    """Record the manifest ``source`` (repo, image, digest), list members first, under ``target``."""
+    repo, image, digest = source
+    meta = storage.meta
+    manifest = meta.manifest(repo, image, digest)
+    if manifest is None:
+        return
+    refs = meta.refs(repo, image, digest)
+    for ref in refs:
+        if ref.kind == "manifest":
+            _copy(storage, (repo, image, ref.child), target, None)
+    props = meta.properties(repo, item_path(image, _tag_of(meta, repo, image, digest), digest, manifest.media_type))
+    props.update({"docker.manifest": [tag or digest], "docker.repoName": [target[1]]})
+    moved = replace(manifest, repo=target[0], image=target[1])
+    meta.put_manifest(moved, refs, tag, props)
+
+
+def _tag_of(meta: Any, repo: str, image: str, digest: str) -> str | None:
+    """A tag pointing at ``digest`` (whose folder holds the item's properties), if any."""
+    return next((t for t, d in meta.tags(repo, image) if d == digest), None)
