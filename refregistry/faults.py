@@ -65,7 +65,7 @@ LABELS_NOT_PROPAGATED = Fault(
 )
 DELETE_SHARED_BLOBS = Fault(
     "delete-shared-blobs",
-    "Deleting a tag removes every layer it referenced, even layers other tags still use.",
+    "Deleting a tag removes every layer and sub-manifest it referenced, even those other tags still use.",
     ("deletion",),
 )
 UNSORTED_TAGS = Fault(
@@ -84,6 +84,11 @@ PROMOTE_IGNORES_COPY = Fault(
     "Promotion with copy false (a move) copies: the source tag stays behind.",
     ("promotion",),
 )
+MULTIARCH_DELETE_LIST_ONLY = Fault(
+    "multiarch-delete-list-only",
+    "The multi-arch delete API removes the list but leaves its platform manifests behind.",
+    ("deletion",),
+)
 
 CATALOGUE: tuple[Fault, ...] = (
     WRONG_CONTENT_DIGEST,
@@ -101,6 +106,7 @@ CATALOGUE: tuple[Fault, ...] = (
     REFERRERS_IGNORE_FILTER,
     PING_NOT_OK,
     PROMOTE_IGNORES_COPY,
+    MULTIARCH_DELETE_LIST_ONLY,
 )
 BY_NAME = {f.name: f for f in CATALOGUE}
 

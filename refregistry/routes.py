@@ -16,7 +16,7 @@ from aiohttp import web
 
 from .context import Form
 from .errors import Shape
-from .handlers import blobs, listing, manifests, promote, referrers, storage_api, system, uploads
+from .handlers import blobs, listing, manifests, multiarch, promote, referrers, storage_api, system, uploads
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -73,6 +73,10 @@ OTHERS = (
     Route("catalog", "GET", f"{API_ROOT}/_catalog", listing.catalog, "read", form=Form.API),
     # Permissions on the target repository are checked by the handler, from the body.
     Route("promote", "POST", f"{API_ROOT}/promote", promote.promote, "read", Shape.ARTIFACTORY, Form.API),
+    Route("multiarch-delete", "DELETE", f"{API_ROOT}/delete", multiarch.delete, "delete", Shape.ARTIFACTORY, Form.API),
+    Route(
+        "parent-lists", "POST", f"{API_ROOT}/parentManifests", multiarch.parents, "read", Shape.ARTIFACTORY, Form.API
+    ),
     Route(
         "docker-auth",
         "GET",

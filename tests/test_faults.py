@@ -183,6 +183,16 @@ def move_removes_the_source_tag(server: RefRegistryProcess) -> None:
     assert reg.manifest("app", "1").status_code == 404
 
 
+@probe("multiarch-delete-list-only")
+def multiarch_delete_takes_the_architectures(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    amd = images.image("amd")
+    reg.push(images.index([amd, images.image("arm", platform="linux/arm64")], oci=False), "multi", "1")
+    url = f"{server.url}/artifactory/api/docker/docker-local/v2/delete"
+    requests.delete(url, json={"dockerRepository": "multi", "tag": "1"}, auth=ADMIN, timeout=30).raise_for_status()
+    assert reg.manifest("multi", amd.digest).status_code == 404
+
+
 def test_every_fault_has_a_probe_and_names_real_capabilities() -> None:
     """Workflow: the catalogue and the probes list the same faults; checks are known capabilities."""
     assert set(PROBES) == {f.name for f in CATALOGUE}

@@ -54,11 +54,12 @@ class Storage:
         refs = self.meta.delete_manifest(repo, image, digest)
         for ref in refs if cascade else ():
             if ref.kind == "manifest":
-                orphan = (
-                    self.meta.parents_in_repo(repo, image, ref.child) == 0
-                    and not any(d == ref.child for _, d in self.meta.tags(repo, image))
-                    and self.meta.manifest(repo, image, ref.child) is not None
+                # Protected while another list or a tag holds it (Artifactory >= 7.118.0);
+                # without keep_shared_blobs, deleted regardless, as earlier versions did.
+                held = self.meta.parents_in_repo(repo, image, ref.child) > 0 or any(
+                    d == ref.child for _, d in self.meta.tags(repo, image)
                 )
+                orphan = (not held or not self.keep_shared_blobs) and self.meta.manifest(repo, image, ref.child)
                 if orphan:
                     removed += self.delete_manifest(repo, image, ref.child)
             elif not self.keep_shared_blobs or not self.meta.repo_uses_blob(repo, ref.child):

@@ -249,6 +249,15 @@ class Metadata:
         ).fetchone()
         return int(row[0])
 
+    def parent_lists(self, repo: str, child: str) -> list[tuple[str, str]]:
+        """(image, digest) of every manifest list or index of ``repo`` that holds manifest ``child``."""
+        rows = self.db.execute(
+            "SELECT DISTINCT image, digest FROM manifest_refs WHERE repo=? AND child=? AND kind='manifest'"
+            " ORDER BY image, digest",
+            (repo, child),
+        )
+        return [(r[0], r[1]) for r in rows]
+
     def repo_uses_blob(self, repo: str, digest: str) -> bool:
         row = self.db.execute("SELECT 1 FROM manifest_refs WHERE repo=? AND child=? LIMIT 1", (repo, digest)).fetchone()
         return row is not None

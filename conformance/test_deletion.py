@@ -1,0 +1,84 @@
+"""deletion: REST deletes, the multi-arch delete API, shared parts protected, orphans cleaned, parent lists."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures import images
+from fixtures.admin import AdminClient
+from fixtures.registry import RegistryClient
+from fixtures.stackdefs import Endpoint
+
+pytestmark = pytest.mark.capability("deletion")
+
+
+def two_platforms(name: str, shared: images.Blob) -> tuple[images.Index, images.Image, images.Image]:
+    amd = images.image(f"{name}-amd", shared=(shared,))
+    arm = images.image(f"{name}-arm", platform="linux/arm64/v8", shared=(shared,))
+    return images.index([amd, arm], oci=False), amd, arm
+
+
+def test_rest_delete_of_a_tag_keeps_layers_another_tag_uses(
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+) -> None:
+    """DELETE /artifactory/<repo>/<image>/<tag> removes the tag and its own layer; a shared layer stays."""
+    base = images.layer(f"{image_name}-base")
+    gone, kept = images.image(f"{image_name}-1", shared=(base,)), images.image(f"{image_name}-2", shared=(base,))
+    registry.push(gone, image_name, "1").raise_for_status()
+    registry.push(kept, image_name, "2").raise_for_status()
+    assert admin.delete(endpoint.repo, f"{image_name}/1").status_code in (200, 202, 204)
+    assert registry.manifest(image_name, "1").status_code == 404
+    assert registry.digest_of(image_name, "2") == kept.digest
+    assert all(registry.has_blob(image_name, blob.digest) for blob in kept.blobs)
+    assert not registry.has_blob(image_name, gone.layers[-1].digest), "the deleted tag's own layer is left"
+
+
+def test_rest_delete_of_an_image_removes_every_tag(
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+) -> None:
+    """DELETE /artifactory/<repo>/<image> removes the image: tags/list answers 404."""
+    for tag in ("1", "2"):
+        registry.push(images.image(f"{image_name}-{tag}"), image_name, tag).raise_for_status()
+    assert admin.delete(endpoint.repo, image_name).status_code in (200, 202, 204)
+    assert registry.tags(image_name).status_code == 404
+
+
+def test_multiarch_delete_removes_the_list_and_its_architectures(
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+) -> None:
+    """The multi-arch delete API removes the list tag and every platform manifest under it."""
+    listing, amd, arm = two_platforms(image_name, images.layer(f"{image_name}-base"))
+    registry.push(listing, image_name, "1.0").raise_for_status()
+    answer = admin.delete_multiarch(endpoint.repo, image_name, "1.0")
+    assert 200 <= answer.status_code < 300, answer.text[:200]
+    for reference in ("1.0", listing.digest, amd.digest, arm.digest):
+        assert registry.manifest(image_name, reference).status_code == 404, reference
+
+
+def test_multiarch_delete_protects_what_other_tags_use(
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+) -> None:
+    """A platform manifest tagged on its own, and a layer another tag uses, survive the list's deletion."""
+    base = images.layer(f"{image_name}-base")
+    listing, amd, _arm = two_platforms(image_name, base)
+    registry.push(listing, image_name, "1.0").raise_for_status()
+    registry.put_manifest(image_name, "amd64", amd.manifest).raise_for_status()
+    other = images.image(f"{image_name}-other", shared=(base,))
+    registry.push(other, image_name, "other").raise_for_status()
+    assert 200 <= admin.delete_multiarch(endpoint.repo, image_name, "1.0").status_code < 300
+    assert registry.digest_of(image_name, "amd64") == amd.digest
+    assert all(registry.has_blob(image_name, blob.digest) for blob in (*amd.blobs, *other.blobs))
+
+
+def test_parent_manifest_lists_name_the_lists_holding_a_tag(
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+) -> None:
+    """parentManifests for a platform tag names each list holding it, with the list's tags."""
+    listing, amd, _arm = two_platforms(image_name, images.layer(f"{image_name}-base"))
+    registry.push(listing, image_name, "1.0").raise_for_status()
+    registry.put_manifest(image_name, "amd64", amd.manifest).raise_for_status()
+    answer = admin.parent_lists(endpoint.repo, image_name, "amd64")
+    assert answer.status_code == 200, answer.text[:200]
+    assert answer.json()["parentManifestLists"] == [
+        {"dockerRepository": image_name, "digest": listing.digest, "tags": ["1.0"]}
+    ]

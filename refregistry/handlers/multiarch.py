@@ -1,0 +1,68 @@
+"""Multi-architecture tags: delete a list with its architectures, and find the lists holding a manifest.
+
+``DELETE /artifactory/api/docker/{repo}/v2/delete`` (since 7.91.0) and
+``POST /artifactory/api/docker/{repo}/v2/parentManifests`` (since 7.119.0), both with the body
+``{"dockerRepository": "<image path>", "tag": "<tag>"}``.  Sub-manifests and layers that other
+tags or lists of the repository still use are kept, as Artifactory does since 7.118.0.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from ..errors import Code, RegistryError
+from ..faults import MULTIARCH_DELETE_LIST_ONLY
+from ..validation import check_name, check_tag
+from .base import context, json_answer, state
+
+MAX_BODY = 16 << 10
+
+
+async def _image_and_tag(request: web.Request) -> tuple[str, str, str]:
+    """(image, tag, digest) named by the body; 400 for a bad body, 404 for an unknown tag."""
+    raw = await request.content.read(MAX_BODY + 1)
+    try:
+        doc = json.loads(raw) if len(raw) <= MAX_BODY else None
+    except (ValueError, UnicodeDecodeError):
+        doc = None
+    if (
+        not isinstance(doc, dict)
+        or not isinstance(doc.get("dockerRepository"), str)
+        or not isinstance(doc.get("tag"), str)
+    ):
+        raise RegistryError(Code.BAD_REQUEST, 'expected a JSON body {"dockerRepository": "<image>", "tag": "<tag>"}')
+    image, tag = check_name(doc["dockerRepository"]), check_tag(doc["tag"])
+    ctx = context(request)
+    digest = state(request).storage.meta.resolve(str(ctx.repo), image, tag)
+    if digest is None:
+        raise RegistryError(Code.NOT_FOUND, f"Unable to find tag '{tag}' of image '{image}' in '{ctx.repo}'")
+    return image, tag, digest
+
+
+async def delete(request: web.Request) -> web.StreamResponse:
+    ctx, st = context(request), state(request)
+    image, tag, digest = await _image_and_tag(request)
+    repo = str(ctx.repo)
+    if MULTIARCH_DELETE_LIST_ONLY in st.faults:
+        st.storage.meta.untag(repo, image, tag)
+        st.storage.delete_manifest(repo, image, digest, cascade=False)
+    else:
+        st.storage.remove_tag(repo, image, tag, digest)
+    return web.Response(text=f"Deleted tag '{tag}' of '{image}' with its architectures", content_type="text/plain")
+
+
+async def parents(request: web.Request) -> web.StreamResponse:
+    ctx, st = context(request), state(request)
+    _image, _tag, digest = await _image_and_tag(request)
+    meta, repo = st.storage.meta, str(ctx.repo)
+    found = [
+        {
+            "dockerRepository": image,
+            "digest": parent,
+            "tags": sorted(t for t, d in meta.tags(repo, image) if d == parent),
+        }
+        for image, parent in meta.parent_lists(repo, digest)
+    ]
+    return json_answer({"parentManifestLists": found})
