@@ -89,6 +89,16 @@ MULTIARCH_DELETE_LIST_ONLY = Fault(
     "The multi-arch delete API removes the list but leaves its platform manifests behind.",
     ("deletion",),
 )
+RETENTION_OFF_BY_ONE = Fault(
+    "retention-off-by-one",
+    "Max Unique Tags keeps one tag more than configured before evicting the oldest.",
+    ("retention",),
+)
+REVISIONS_NOT_EVICTED = Fault(
+    "revisions-not-evicted",
+    "Tag Retention keeps every previous revision of an overwritten tag: none is ever evicted.",
+    ("retention",),
+)
 
 CATALOGUE: tuple[Fault, ...] = (
     WRONG_CONTENT_DIGEST,
@@ -107,6 +117,8 @@ CATALOGUE: tuple[Fault, ...] = (
     PING_NOT_OK,
     PROMOTE_IGNORES_COPY,
     MULTIARCH_DELETE_LIST_ONLY,
+    RETENTION_OFF_BY_ONE,
+    REVISIONS_NOT_EVICTED,
 )
 BY_NAME = {f.name: f for f in CATALOGUE}
 

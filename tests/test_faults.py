@@ -43,13 +43,15 @@ CAPABILITIES = {
 }
 Probe = Callable[[RefRegistryProcess], None]
 PROBES: dict[str, Probe] = {}
+CONFIGS: dict[str, dict] = {}  # a probe's server config when the default one cannot show its fault
 IMAGE = images.image("probe", labels={"team": "platform"})
 PROXY = {"X-JFrog-Override-Base-Url": "https://art.local"}
 
 
-def probe(fault: str) -> Callable[[Probe], Probe]:
+def probe(fault: str, config: dict | None = None) -> Callable[[Probe], Probe]:
     def register(fn: Probe) -> Probe:
         PROBES[fault] = fn
+        CONFIGS[fault] = config or PERMISSIONS_CONFIG
         return fn
 
     return register
@@ -193,6 +195,29 @@ def multiarch_delete_takes_the_architectures(server: RefRegistryProcess) -> None
     assert reg.manifest("multi", amd.digest).status_code == 404
 
 
+RETENTION = {
+    "users": {"admin": {"password": "password", "admin": True}},
+    "localRepositories": {"docker-local": {"maxUniqueTags": 2, "dockerTagRetention": 2}},
+}
+
+
+@probe("retention-off-by-one", config=RETENTION)
+def third_unique_tag_evicts_the_first(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    for tag in ("1", "2", "3"):
+        reg.push(images.image(f"u{tag}"), "app", tag).raise_for_status()
+    assert reg.tags("app").json()["tags"] == ["2", "3"]
+
+
+@probe("revisions-not-evicted", config=RETENTION)
+def third_push_evicts_the_first_revision(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    first = images.image("r1")
+    for image in (first, images.image("r2"), images.image("r3")):
+        reg.push(image, "app", "latest").raise_for_status()
+    assert reg.manifest("app", first.digest).status_code == 404
+
+
 def test_every_fault_has_a_probe_and_names_real_capabilities() -> None:
     """Workflow: the catalogue and the probes list the same faults; checks are known capabilities."""
     assert set(PROBES) == {f.name for f in CATALOGUE}
@@ -216,6 +241,6 @@ def test_faults_json_is_the_catalogue() -> None:
 @pytest.mark.parametrize("fault", [f.name for f in CATALOGUE])
 def test_fault_breaks_exactly_what_its_probe_checks(start_server: StartServer, fault: str) -> None:
     """Workflow: the probe passes on a clean server and fails on one started with the fault."""
-    PROBES[fault](start_server(PERMISSIONS_CONFIG, name="clean"))
+    PROBES[fault](start_server(CONFIGS[fault], name="clean"))
     with pytest.raises(AssertionError):
-        PROBES[fault](start_server(PERMISSIONS_CONFIG, faults=(fault,), name="faulty"))
+        PROBES[fault](start_server(CONFIGS[fault], faults=(fault,), name="faulty"))

@@ -9,7 +9,7 @@ from aiohttp import web
 from ..errors import Code, RegistryError
 from ..faults import LABELS_NOT_PROPAGATED, SKIP_BLOB_CHECK, WRONG_CONTENT_DIGEST
 from ..mediatypes import LIST_TYPES, SCHEMA1
-from ..storage import Manifest
+from ..storage import Manifest, retention
 from ..storage.blobs import sha256_digest
 from ..validation import ParsedManifest, check_digest, check_tag, is_digest, labels_of, parse_manifest
 from .base import context, state
@@ -161,6 +161,16 @@ async def put(request: web.Request) -> web.StreamResponse:
         json.dumps(parsed.annotations) if parsed.annotations else None,
     )
     st.storage.meta.put_manifest(record, parsed.refs, tag, _properties(request, parsed, digest, tag or digest))
+    if tag is not None:
+        retention.apply(
+            st.storage,
+            str(ctx.repo),
+            str(ctx.image),
+            tag,
+            repo_config.max_unique_tags,
+            repo_config.tag_retention,
+            st.faults,
+        )
     headers = {"Location": ctx.url(f"manifests/{digest}"), "Docker-Content-Digest": digest, "Content-Length": "0"}
     if parsed.subject:
         headers["OCI-Subject"] = parsed.subject

@@ -180,6 +180,24 @@ class Metadata:
         rows = self.db.execute(f"SELECT tag, digest FROM tags WHERE repo=? AND image=? ORDER BY {order}", (repo, image))
         return [(r[0], r[1]) for r in rows]
 
+    def revisions(self, repo: str, image: str, tag: str) -> list[str]:
+        """Digests ``tag`` has pointed at since it was (re)created, newest first, each once."""
+        rows = self.db.execute(
+            "SELECT digest, MAX(id) AS last FROM tag_history WHERE repo=? AND image=? AND tag=?"
+            " GROUP BY digest ORDER BY last DESC",
+            (repo, image, tag),
+        )
+        return [r[0] for r in rows]
+
+    def tags_by_age(self, repo: str, image: str) -> list[str]:
+        """The image's tag names, the one created first (first push since its creation) first."""
+        rows = self.db.execute(
+            "SELECT t.tag FROM tags t JOIN tag_history h ON h.repo=t.repo AND h.image=t.image AND h.tag=t.tag"
+            " WHERE t.repo=? AND t.image=? GROUP BY t.tag ORDER BY MIN(h.id)",
+            (repo, image),
+        )
+        return [r[0] for r in rows]
+
     def has_image(self, repo: str, image: str) -> bool:
         row = self.db.execute("SELECT 1 FROM manifests WHERE repo=? AND image=? LIMIT 1", (repo, image)).fetchone()
         return row is not None
@@ -224,6 +242,8 @@ class Metadata:
             if row is None:
                 return None
             db.execute("DELETE FROM tags WHERE repo=? AND image=? AND tag=?", (repo, image, tag))
+            # A tag pushed again later is a new tag: its age and revisions start over.
+            db.execute("DELETE FROM tag_history WHERE repo=? AND image=? AND tag=?", (repo, image, tag))
             _drop_folder_properties(db, repo, f"{image}/{tag}/")
             return row[0]
 

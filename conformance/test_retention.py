@@ -1,0 +1,50 @@
+"""retention: Max Unique Tags and Tag Retention exactly as the documentation's examples walk through them.
+
+Runs in a repository set to Max Unique Tags 3 and Tag Retention 3 (the seed's matrix).  Each
+check uses its own image: the limits apply lazily, per image, on its pushes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures import images
+from fixtures.registry import RegistryClient
+
+pytestmark = pytest.mark.capability("retention")
+
+
+def push(registry: RegistryClient, name: str, tag: str, revision: int) -> str:
+    image = images.image(f"{name}:{tag}:{revision}")
+    registry.push(image, name, tag).raise_for_status()
+    return image.digest
+
+
+def stored(registry: RegistryClient, name: str, digest: str) -> bool:
+    return registry.manifest(name, digest).status_code == 200
+
+
+def test_seed_matrix_of_unique_tags_and_revisions(retention_registry: RegistryClient, image_name: str) -> None:
+    """V1.0.0 pushed thrice, V1.0.1 and V2.0.0 once; pushing V2.0.1 evicts V1.0.0 with its two SHAs."""
+    reg = retention_registry
+    v100 = [push(reg, image_name, "V1.0.0", n) for n in (1, 2, 3)]
+    assert [stored(reg, image_name, d) for d in v100] == [True, True, True], "tag + 2 revisions under R=3"
+    kept = {tag: push(reg, image_name, tag, 1) for tag in ("V1.0.1", "V2.0.0")}
+    assert reg.tags(image_name).json()["tags"] == ["V1.0.0", "V1.0.1", "V2.0.0"]
+    kept["V2.0.1"] = push(reg, image_name, "V2.0.1", 1)
+    assert reg.tags(image_name).json()["tags"] == ["V1.0.1", "V2.0.0", "V2.0.1"]
+    assert [stored(reg, image_name, d) for d in v100] == [False, False, False]
+    assert {tag: reg.digest_of(image_name, tag) for tag in kept} == kept
+
+
+def test_fourth_overwrite_evicts_the_oldest_revision(retention_registry: RegistryClient, image_name: str) -> None:
+    """Tag Retention 3: after four pushes of latest, the first revision is gone, the last three stay."""
+    pushed = [push(retention_registry, image_name, "latest", n) for n in (1, 2, 3, 4)]
+    assert [stored(retention_registry, image_name, d) for d in pushed] == [False, True, True, True]
+
+
+def test_latest_is_not_exempt(retention_registry: RegistryClient, image_name: str) -> None:
+    """Max Unique Tags counts latest like any tag: three newer tags push it out."""
+    for tag in ("latest", "1", "2", "3"):
+        push(retention_registry, image_name, tag, 1)
+    assert retention_registry.tags(image_name).json()["tags"] == ["1", "2", "3"]

@@ -1,0 +1,56 @@
+"""Tag retention as Artifactory documents it: Max Unique Tags and Tag Retention, applied on push.
+
+* Tag Retention ``R``: an overwritten tag's previous revision stays, under its digest
+  (``image/sha256:<hex>/``), and at most ``R - 1`` previous revisions are kept, oldest evicted
+  first.  ``R = 1`` (the default) keeps none: an overwrite replaces.
+* Max Unique Tags ``M`` (0 = no limit): a push that brings an image above ``M`` tag names
+  evicts the oldest tag names first, each with all its revisions.  ``latest`` is not exempt.
+* Lazy: only the pushed image is looked at, on its push.  A manifest list goes as one context
+  with its sub-manifests; anything another tag or list still holds stays.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..faults import RETENTION_OFF_BY_ONE, REVISIONS_NOT_EVICTED, Faults
+
+if TYPE_CHECKING:
+    from . import Storage
+
+
+def apply(
+    storage: Storage, repo: str, image: str, tag: str, max_unique: int, keep: int, faults: Faults | None = None
+) -> list[str]:
+    """Enforce both limits after ``tag`` was pushed; returns the digests of manifests removed."""
+    faults = faults or Faults()
+    if RETENTION_OFF_BY_ONE in faults and max_unique > 0:
+        max_unique += 1
+    if REVISIONS_NOT_EVICTED in faults:
+        keep = 1 << 30
+    removed: list[str] = []
+    meta = storage.meta
+    current = meta.resolve(repo, image, tag)
+    previous = [d for d in meta.revisions(repo, image, tag) if d != current]
+    for digest in previous[max(keep - 1, 0) :]:
+        removed += _drop(storage, repo, image, digest)
+    if max_unique > 0:
+        names = meta.tags_by_age(repo, image)
+        for old in names[: max(len(names) - max_unique, 0)]:
+            revisions = meta.revisions(repo, image, old)
+            digest = meta.resolve(repo, image, old)
+            if digest is not None:
+                storage.remove_tag(repo, image, old, digest)
+                removed.append(digest)
+            for revision in revisions:
+                removed += _drop(storage, repo, image, revision)
+    return removed
+
+
+def _drop(storage: Storage, repo: str, image: str, digest: str) -> list[str]:
+    """Remove a revision unless a tag or a list still holds it."""
+    meta = storage.meta
+    held = meta.parents_in_repo(repo, image, digest) > 0 or any(d == digest for _, d in meta.tags(repo, image))
+    if held or meta.manifest(repo, image, digest) is None:
+        return []
+    return storage.delete_manifest(repo, image, digest)

@@ -1,0 +1,92 @@
+"""Tag retention at HTTP level: the seed's Max Unique Tags x Tag Retention matrix, revisions, lists."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures import images
+from fixtures.process import RefRegistryProcess
+from fixtures.registry import RegistryClient
+from tests.conftest import ADMIN, StartServer
+
+REPOS = {
+    "docker-local": {},
+    "both-local": {"maxUniqueTags": 3, "dockerTagRetention": 3},
+    "unique-local": {"maxUniqueTags": 2},
+    "revisions-local": {"dockerTagRetention": 3},
+}
+CONFIG = {"users": {"admin": {"password": "password", "admin": True}}, "localRepositories": REPOS}
+
+
+@pytest.fixture
+def rr(start_server: StartServer) -> RefRegistryProcess:
+    return start_server(CONFIG)
+
+
+def client(server: RefRegistryProcess, repo: str) -> RegistryClient:
+    return RegistryClient(server.url, f"/v2/{repo}/", ADMIN)
+
+
+def push(reg: RegistryClient, tag: str, n: int) -> str:
+    image = images.image(f"{tag}-{n}")
+    reg.push(image, "app", tag).raise_for_status()
+    return image.digest
+
+
+def present(reg: RegistryClient, reference: str) -> bool:
+    return reg.manifest("app", reference).status_code == 200
+
+
+def test_seed_matrix_max_unique_3_retention_3(rr: RefRegistryProcess) -> None:
+    """The documented matrix: V1.0.0 overwritten twice, three more tags; V2.0.1 evicts V1.0.0 and its SHAs."""
+    reg = client(rr, "both-local")
+    v100 = [push(reg, "V1.0.0", n) for n in (1, 2, 3)]
+    assert present(reg, "V1.0.0") and all(present(reg, d) for d in v100), "R=3 keeps the tag and 2 revisions"
+    others = {tag: push(reg, tag, 1) for tag in ("V1.0.1", "V2.0.0")}
+    assert reg.tags("app").json()["tags"] == ["V1.0.0", "V1.0.1", "V2.0.0"]
+    others["V2.0.1"] = push(reg, "V2.0.1", 1)
+    assert reg.tags("app").json()["tags"] == ["V1.0.1", "V2.0.0", "V2.0.1"]
+    assert [present(reg, d) for d in v100] == [False, False, False], "V1.0.0 went with all its revisions"
+    assert all(reg.digest_of("app", tag) == digest for tag, digest in others.items())
+
+
+def test_revisions_are_kept_up_to_the_limit_oldest_first_out(rr: RefRegistryProcess) -> None:
+    """Tag Retention 3: four pushes of latest keep the newest and two revisions; the first goes."""
+    reg = client(rr, "revisions-local")
+    pushed = [push(reg, "latest", n) for n in (1, 2, 3, 4)]
+    assert [present(reg, d) for d in pushed] == [False, True, True, True]
+    assert reg.digest_of("app", "latest") == pushed[-1]
+
+
+def test_default_retention_replaces_on_overwrite(rr: RefRegistryProcess) -> None:
+    """Tag Retention 1 (the default): the overwritten revision is not kept."""
+    reg = client(rr, "docker-local")
+    first, second = push(reg, "1.0", 1), push(reg, "1.0", 2)
+    assert (present(reg, first), present(reg, second)) == (False, True)
+
+
+def test_max_unique_tags_evicts_latest_too(rr: RefRegistryProcess) -> None:
+    """latest is not exempt: it is the oldest tag name, so it goes first."""
+    reg = client(rr, "unique-local")
+    for tag in ("latest", "1", "2"):
+        push(reg, tag, 1)
+    assert reg.tags("app").json()["tags"] == ["1", "2"]
+
+
+def test_overwriting_a_list_with_a_manifest_removes_its_platforms(rr: RefRegistryProcess) -> None:
+    """A complete replacement: the old list's sub-manifests go with it (Tag Retention 1)."""
+    reg = client(rr, "docker-local")
+    amd, arm = images.image("amd"), images.image("arm", platform="linux/arm64")
+    reg.push(images.index([amd, arm], oci=False), "app", "1").raise_for_status()
+    push(reg, "1", 9)
+    assert (present(reg, amd.digest), present(reg, arm.digest)) == (False, False)
+
+
+def test_a_revision_another_tag_holds_stays(rr: RefRegistryProcess) -> None:
+    """Overwriting a tag never removes a manifest that another tag still points at."""
+    reg = client(rr, "docker-local")
+    shared = images.image("shared")
+    reg.push(shared, "app", "a").raise_for_status()
+    reg.put_manifest("app", "b", shared.manifest).raise_for_status()
+    push(reg, "a", 2)
+    assert reg.digest_of("app", "b") == shared.digest
