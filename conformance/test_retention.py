@@ -9,7 +9,9 @@ from __future__ import annotations
 import pytest
 
 from fixtures import images
+from fixtures.admin import AdminClient
 from fixtures.registry import RegistryClient
+from fixtures.targets import Target
 
 pytestmark = pytest.mark.capability("retention")
 
@@ -48,3 +50,16 @@ def test_latest_is_not_exempt(retention_registry: RegistryClient, image_name: st
     for tag in ("latest", "1", "2", "3"):
         push(retention_registry, image_name, tag, 1)
     assert retention_registry.tags(image_name).json()["tags"] == ["1", "2", "3"]
+
+
+def test_evicted_tag_comes_back_from_the_trash_can(
+    retention_registry: RegistryClient, admin: AdminClient, target: Target, image_name: str
+) -> None:
+    """The tag Max Unique Tags evicted is restored from the trash can with its digest."""
+    first = push(retention_registry, image_name, "1", 1)
+    for tag in ("2", "3", "4"):
+        push(retention_registry, image_name, tag, 1)
+    assert not stored(retention_registry, image_name, first)
+    answer = admin.restore_from_trash(str(target.retention_repo), f"{image_name}/1")
+    assert answer.status_code == 200, answer.text[:200]
+    assert retention_registry.digest_of(image_name, "1") == first

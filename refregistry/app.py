@@ -21,7 +21,7 @@ from .auth import Authenticator, AuthError, Identity, load_secret
 from .config import Config
 from .context import RequestContext, external_base
 from .errors import Code, RegistryError, Shape
-from .faults import ANY_PASSWORD, DELETE_SHARED_BLOBS, NO_AUTH_ON_PUSH, REALM_IGNORES_PROXY, Faults
+from .faults import ANY_PASSWORD, DELETE_SHARED_BLOBS, NO_AUTH_ON_PUSH, REALM_IGNORES_PROXY, TRASH_NOT_KEPT, Faults
 from .handlers.base import API_VERSION_HEADER, STATE, State
 from .routes import Route, all_routes
 from .storage import Storage
@@ -175,7 +175,11 @@ async def _stamp(request: web.Request, response: web.StreamResponse) -> None:
 
 def make_app(config: Config, data_dir: Path, faults: Faults | None = None) -> web.Application:
     faults = faults or Faults()
-    storage = Storage(data_dir, keep_shared_blobs=DELETE_SHARED_BLOBS not in faults)
+    storage = Storage(
+        data_dir,
+        keep_shared_blobs=DELETE_SHARED_BLOBS not in faults,
+        trashcan=config.trashcan and TRASH_NOT_KEPT not in faults,
+    )
     auth = Authenticator(config, load_secret(data_dir), any_password=ANY_PASSWORD in faults)
     app = web.Application(middlewares=[error_middleware, guard_middleware])
     app[STATE] = State(config, storage, auth, faults, __version__)

@@ -5,6 +5,7 @@ configuration, so a snippet can move between the two::
 
     anonymousAccess: false
     dockerReverseProxyMethod: SUBDOMAIN     # REPOPATHPREFIX | SUBDOMAIN | PORTPERREPO
+    trashcanEnabled: true                   # removed tags stay restorable until emptied
     users:
       admin:    {password: password, admin: true}
       reader:   {password: reader-pw}
@@ -75,6 +76,11 @@ class Config:
     proxy_method: str = "REPOPATHPREFIX"
     token_ttl: int = 3600
     max_manifest_bytes: int = 4 * 1024 * 1024
+    trashcan: bool = True
+
+    def is_admin(self, user: str | None) -> bool:
+        account = self.users.get(user) if user is not None else None
+        return account is not None and account.admin
 
     def allows(self, user: str | None, repo: str, action: str) -> bool:
         """Whether ``user`` (None = anonymous) may do ``action`` on repository ``repo``."""
@@ -127,6 +133,7 @@ _TOP_KEYS = {
     "anonymousAccess",
     "dockerReverseProxyMethod",
     "tokenExpirySecs",
+    "trashcanEnabled",
     "maxManifestBytes",
 }
 _REPO_KEYS = {"type", "dockerApiVersion", "maxUniqueTags", "dockerTagRetention", "blockPushingSchema1"}
@@ -232,4 +239,5 @@ def parse_config(doc: Any) -> Config:
         proxy_method=method,
         token_ttl=ttl,
         max_manifest_bytes=max_manifest,
+        trashcan=_typed(doc, "trashcanEnabled", bool, True, "top level"),
     )

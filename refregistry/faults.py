@@ -99,6 +99,11 @@ REVISIONS_NOT_EVICTED = Fault(
     "Tag Retention keeps every previous revision of an overwritten tag: none is ever evicted.",
     ("retention",),
 )
+TRASH_NOT_KEPT = Fault(
+    "trash-not-kept",
+    "Deleted and evicted tags bypass the trash can: nothing can be restored.",
+    ("retention",),
+)
 
 CATALOGUE: tuple[Fault, ...] = (
     WRONG_CONTENT_DIGEST,
@@ -119,6 +124,7 @@ CATALOGUE: tuple[Fault, ...] = (
     MULTIARCH_DELETE_LIST_ONLY,
     RETENTION_OFF_BY_ONE,
     REVISIONS_NOT_EVICTED,
+    TRASH_NOT_KEPT,
 )
 BY_NAME = {f.name: f for f in CATALOGUE}
 

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from .context import Form
 from .errors import Shape
-from .handlers import blobs, listing, manifests, multiarch, promote, referrers, storage_api, system, uploads
+from .handlers import blobs, listing, manifests, multiarch, promote, referrers, storage_api, system, trash, uploads
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -98,6 +98,16 @@ OTHERS = (
         Shape.ARTIFACTORY,
         Form.API,
     ),
+    Route(
+        "trash-restore",
+        "POST",
+        "/artifactory/api/trash/restore/{repo}/{path:.+}",
+        trash.restore,
+        "deploy",
+        Shape.ARTIFACTORY,
+        Form.API,
+    ),
+    Route("trash-empty", "POST", "/artifactory/api/trash/empty", trash.empty, "login", Shape.ARTIFACTORY),
     Route("search-prop", "GET", "/artifactory/api/search/prop", storage_api.search_prop, "login", Shape.ARTIFACTORY),
     Route("item", "GET", ITEM, storage_api.download, "read", Shape.ARTIFACTORY, Form.API),
     Route("item", "DELETE", ITEM, storage_api.delete, "delete", Shape.ARTIFACTORY, Form.API),

@@ -214,11 +214,13 @@ def test_rest_delete_of_a_tag_keeps_shared_layers(server: RefRegistryProcess, re
 
 
 def test_rest_delete_of_an_image_and_of_nothing(server: RefRegistryProcess, registry: RegistryClient) -> None:
-    """Workflow: DELETE /artifactory/<repo>/<image> removes every tag and its files; a missing path is 404."""
+    """Workflow: DELETE /artifactory/<repo>/<image> removes every tag, and its files once the trash is emptied."""
     registry.push(BASE_IMAGE, "app", "1")
     registry.push(CHILD, "app", "2")
     assert rest(server, "/artifactory/docker-local/app", "DELETE").status_code == 204
     assert registry.tags("app").status_code == 404
+    assert [p for p in (server.data / "blobs").rglob("*") if p.is_file()], "the trash can holds the files"
+    assert rest(server, "/artifactory/api/trash/empty", "POST").status_code == 204
     assert [p for p in (server.data / "blobs").rglob("*") if p.is_file()] == []
     missing = rest(server, "/artifactory/docker-local/app", "DELETE")
     assert missing.status_code == 404

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
 from fixtures import images
 from fixtures.process import RefRegistryProcess
@@ -15,7 +16,8 @@ REPOS = {
     "unique-local": {"maxUniqueTags": 2},
     "revisions-local": {"dockerTagRetention": 3},
 }
-CONFIG = {"users": {"admin": {"password": "password", "admin": True}}, "localRepositories": REPOS}
+USERS = {"admin": {"password": "password", "admin": True}, "dev": {"password": "dev-pw"}}
+CONFIG = {"users": USERS, "localRepositories": REPOS}
 
 
 @pytest.fixture
@@ -90,3 +92,28 @@ def test_a_revision_another_tag_holds_stays(rr: RefRegistryProcess) -> None:
     reg.put_manifest("app", "b", shared.manifest).raise_for_status()
     push(reg, "a", 2)
     assert reg.digest_of("app", "b") == shared.digest
+
+
+def test_evicted_tag_is_restored_from_the_trash_can(rr: RefRegistryProcess) -> None:
+    """A tag Max Unique Tags evicted comes back, list members and all, through the trash restore API."""
+    reg = client(rr, "unique-local")
+    amd, arm = images.image("amd"), images.image("arm", platform="linux/arm64")
+    listing = images.index([amd, arm], oci=False)
+    reg.push(listing, "app", "old").raise_for_status()
+    for tag in ("1", "2"):
+        push(reg, tag, 1)
+    assert not present(reg, "old") and not present(reg, amd.digest)
+    url = f"{rr.url}/artifactory/api/trash/restore/unique-local/app/old"
+    answer = requests.post(url, auth=ADMIN, timeout=30)
+    assert (answer.status_code, answer.text) == (200, "Successfully restored trash items")
+    assert reg.digest_of("app", "old") == listing.digest
+    assert all(present(reg, image.digest) for image in (amd, arm))
+    assert all(reg.has_blob("app", blob.digest) for blob in amd.blobs)
+    again = requests.post(url, auth=ADMIN, timeout=30)
+    assert again.status_code == 404 and "Could not find trash item" in again.json()["errors"][0]["message"]
+
+
+def test_emptying_the_trash_needs_an_admin(rr: RefRegistryProcess) -> None:
+    """Only an admin may empty the trash can."""
+    answer = requests.post(f"{rr.url}/artifactory/api/trash/empty", auth=("dev", "dev-pw"), timeout=30)
+    assert answer.status_code == 403

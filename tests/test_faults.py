@@ -218,6 +218,16 @@ def third_push_evicts_the_first_revision(server: RefRegistryProcess) -> None:
     assert reg.manifest("app", first.digest).status_code == 404
 
 
+@probe("trash-not-kept")
+def deleted_tag_is_restorable(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    reg.push(images.image("kept"), "app", "1").raise_for_status()
+    requests.delete(f"{server.url}/artifactory/docker-local/app/1", auth=ADMIN, timeout=30).raise_for_status()
+    url = f"{server.url}/artifactory/api/trash/restore/docker-local/app/1"
+    assert requests.post(url, auth=ADMIN, timeout=30).status_code == 200
+    assert reg.manifest("app", "1").status_code == 200
+
+
 def test_every_fault_has_a_probe_and_names_real_capabilities() -> None:
     """Workflow: the catalogue and the probes list the same faults; checks are known capabilities."""
     assert set(PROBES) == {f.name for f in CATALOGUE}

@@ -225,7 +225,7 @@ def on_disk(storage: Storage, *blobs: images.Blob | images.Image) -> list[bool]:
 @pytest.mark.parametrize("keep_shared", [True, pytest.param(False, id="delete-shared-blobs-fault")])
 def test_shared_layer_survives_until_last_manifest(tmp_path: Path, keep_shared: bool) -> None:
     """A layer two manifests share outlives the first delete; its file goes with the last one."""
-    storage = Storage(tmp_path, keep_shared_blobs=keep_shared)
+    storage = Storage(tmp_path, keep_shared_blobs=keep_shared, trashcan=False)
     base = images.layer("base")
     one, two = images.image("one", shared=(base,)), images.image("two", shared=(base,))
     store(storage, one, "one")
@@ -243,7 +243,7 @@ def test_shared_layer_survives_until_last_manifest(tmp_path: Path, keep_shared: 
 @pytest.mark.parametrize("cascade", [True, False])
 def test_list_delete_cascades_to_untagged_members(tmp_path: Path, cascade: bool) -> None:
     """Deleting a list removes its untagged members (with cascade); a tagged member stays."""
-    storage = Storage(tmp_path)
+    storage = Storage(tmp_path, trashcan=False)
     loose, tagged = images.image("loose"), images.image("tagged", platform="linux/arm64")
     top = images.index([loose, tagged])
     store(storage, loose, None)
@@ -260,7 +260,7 @@ def test_list_delete_cascades_to_untagged_members(tmp_path: Path, cascade: bool)
 
 def test_blob_shared_across_repositories(tmp_path: Path) -> None:
     """A blob and manifest held by two repositories stay until the second lets go."""
-    storage = Storage(tmp_path)
+    storage = Storage(tmp_path, trashcan=False)
     img = images.image("both")
     for repo in ("docker-local", "docker-dev-local"):
         store(storage, img, "v1", repo)
@@ -270,4 +270,22 @@ def test_blob_shared_across_repositories(tmp_path: Path) -> None:
     assert on_disk(storage, img, *img.blobs) == [True] * 3
     storage.delete_manifest("docker-dev-local", "app", img.digest)
     assert on_disk(storage, img, *img.blobs) == [False] * 3
+    storage.close()
+
+
+def test_trash_holds_files_until_emptied_and_restores_tags(tmp_path: Path) -> None:
+    """A removed tag's manifest and layers stay on disk in the trash; restore brings the tag back."""
+    storage = Storage(tmp_path)
+    img = images.image("trashed")
+    store(storage, img, "v1")
+    storage.remove_tag("docker-local", "app", "v1", img.digest)
+    assert storage.meta.resolve("docker-local", "app", "v1") is None
+    assert on_disk(storage, img, *img.blobs) == [True] * 3
+    assert storage.restore("docker-local", "app", "v1")
+    assert storage.meta.resolve("docker-local", "app", "v1") == img.digest
+    assert storage.blob_size("docker-local", img.layers[0].digest) == len(img.layers[0].data)
+    storage.remove_tag("docker-local", "app", "v1", img.digest)
+    storage.empty_trash()
+    assert on_disk(storage, img, *img.blobs) == [False] * 3
+    assert not storage.restore("docker-local", "app", "v1")
     storage.close()
