@@ -16,7 +16,7 @@ from pathlib import Path
 from aiohttp import ClientPayloadError, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from . import __version__
+from . import __version__, virtual
 from .auth import Authenticator, AuthError, Identity, load_secret
 from .config import Config
 from .context import RequestContext, external_base
@@ -128,7 +128,7 @@ def _authorize(st: State, route: Route, ctx: RequestContext) -> None:
 
 
 def _check_repo(st: State, route: Route, ctx: RequestContext) -> None:
-    if ctx.repo is None or ctx.repo in st.config.repositories:
+    if ctx.repo is None or ctx.repo in st.config.repositories or ctx.repo in st.config.virtuals:
         return
     code = Code.NAME_UNKNOWN if route.shape is not Shape.ARTIFACTORY else Code.NOT_FOUND
     raise RegistryError(code, f"repository '{ctx.repo}' does not exist", detail={"repository": ctx.repo})
@@ -156,6 +156,10 @@ async def guard_middleware(request: web.Request, handler: Handler) -> web.Stream
         _check_repo(st, route, ctx)  # a known caller learns the repository is missing, not "denied"
     _authorize(st, route, ctx)
     _check_repo(st, route, ctx)
+    if ctx.repo in st.config.virtuals:
+        virtual.resolve(request, ctx, st.config.virtuals[ctx.repo], route.action, st.storage.meta, st.faults)
+        if route.action not in (None, "login") and not st.config.allows(ctx.user, str(ctx.repo), route.action):
+            raise RegistryError(Code.DENIED, f"user '{ctx.user}' may not {route.action} in repository '{ctx.repo}'")
     return await handler(request)
 
 

@@ -25,7 +25,7 @@ Every mistake is reported as one ``ConfigError`` line naming the key at fault.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,16 @@ class LocalRepo:
     max_unique_tags: int = 0
     tag_retention: int = 1
     block_schema1: bool = True
+
+
+@dataclass(frozen=True)
+class VirtualRepo:
+    """Artifactory's virtual repository: members in resolution order, where pushes go."""
+
+    key: str
+    repositories: tuple[str, ...]
+    default_deployment: str | None = None
+    by_timestamp: bool = False  # resolveDockerTagsByTimestamp: the newest tag of the members wins
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,7 @@ class Config:
     token_ttl: int = 3600
     max_manifest_bytes: int = 4 * 1024 * 1024
     trashcan: bool = True
+    virtuals: dict[str, VirtualRepo] = field(default_factory=dict)
 
     def is_admin(self, user: str | None) -> bool:
         account = self.users.get(user) if user is not None else None
@@ -129,6 +140,7 @@ def load_config(path: str | Path | None) -> Config:
 _TOP_KEYS = {
     "users",
     "localRepositories",
+    "virtualRepositories",
     "permissions",
     "anonymousAccess",
     "dockerReverseProxyMethod",
@@ -136,6 +148,7 @@ _TOP_KEYS = {
     "trashcanEnabled",
     "maxManifestBytes",
 }
+_VIRTUAL_KEYS = {"repositories", "defaultDeploymentRepo", "resolveDockerTagsByTimestamp"}
 _REPO_KEYS = {"type", "dockerApiVersion", "maxUniqueTags", "dockerTagRetention", "blockPushingSchema1"}
 _USER_KEYS = {"password", "admin"}
 _PERM_KEYS = {"user", "repositories", "actions"}
@@ -189,7 +202,23 @@ def _user(name: str, doc: Any) -> User:
     return User(str(name), password, _typed(doc, "admin", bool, False, where))
 
 
-def _permission(index: int, doc: Any, users: dict[str, User], repos: dict[str, LocalRepo]) -> Permission:
+def _virtual(key: Any, doc: Any, repos: dict[str, LocalRepo]) -> VirtualRepo:
+    where = f"virtualRepositories.{key}"
+    if not REPO_KEY.fullmatch(str(key)):
+        raise ConfigError(f"{where}: invalid repository key")
+    doc = _mapping(doc, where)
+    _known(doc, _VIRTUAL_KEYS, where)
+    members = doc.get("repositories")
+    if not isinstance(members, list) or not members or not all(m in repos for m in members):
+        raise ConfigError(f"{where}.repositories: a list of local repository keys is required")
+    default = doc.get("defaultDeploymentRepo")
+    if default is not None and default not in members:
+        raise ConfigError(f"{where}.defaultDeploymentRepo: must be one of its repositories")
+    by_time = _typed(doc, "resolveDockerTagsByTimestamp", bool, False, where)
+    return VirtualRepo(str(key), tuple(members), default, by_time)
+
+
+def _permission(index: int, doc: Any, users: dict[str, User], repos: dict[str, Any]) -> Permission:
     where = f"permissions[{index}]"
     doc = _mapping(doc, where)
     _known(doc, _PERM_KEYS, where)
@@ -220,10 +249,17 @@ def parse_config(doc: Any) -> Config:
     if "localRepositories" in doc:
         raw = _mapping(doc["localRepositories"], "localRepositories")
         repos = {str(k): _repo(k, r) for k, r in raw.items()}
+    virtuals = {
+        str(k): _virtual(k, v, repos)
+        for k, v in _mapping(doc.get("virtualRepositories", {}), "virtualRepositories").items()
+    }
+    clash = sorted(set(virtuals) & set(repos))
+    if clash:
+        raise ConfigError(f"virtualRepositories.{clash[0]}: a local repository has that key")
     perms_doc = doc.get("permissions", [])
     if not isinstance(perms_doc, list):
         raise ConfigError("permissions: expected a list")
-    perms = tuple(_permission(i, p, users, repos) for i, p in enumerate(perms_doc))
+    perms = tuple(_permission(i, p, users, {**repos, **virtuals}) for i, p in enumerate(perms_doc))
     method = doc.get("dockerReverseProxyMethod", "REPOPATHPREFIX")
     if method not in PROXY_METHODS:
         raise ConfigError(f"dockerReverseProxyMethod: expected one of {', '.join(PROXY_METHODS)}, got {method!r}")
@@ -240,4 +276,5 @@ def parse_config(doc: Any) -> Config:
         token_ttl=ttl,
         max_manifest_bytes=max_manifest,
         trashcan=_typed(doc, "trashcanEnabled", bool, True, "top level"),
+        virtuals=virtuals,
     )

@@ -59,9 +59,16 @@ class RequestContext:
     base: str
     proxied: bool
     proxy_method: str
-    repo: str | None = None
+    repo: str | None = None  # where storage is read and written (a virtual key resolves to a member)
     image: str | None = None
     identity: Identity | None = None
+    addressed: str | None = None  # the virtual repository key the client used, if any
+    members: tuple[str, ...] = ()  # that virtual repository's members, in resolution order
+
+    @property
+    def key(self) -> str | None:
+        """The repository key as the client addressed it (what URLs and scopes carry)."""
+        return self.addressed or self.repo
 
     @property
     def user(self) -> str | None:
@@ -70,7 +77,7 @@ class RequestContext:
     @property
     def full_name(self) -> str:
         """``repo/image``: how tokens and permissions name the image."""
-        return f"{self.repo}/{self.image}" if self.image else str(self.repo)
+        return f"{self.key}/{self.image}" if self.image else str(self.key)
 
     @property
     def client_name(self) -> str:
@@ -85,12 +92,12 @@ class RequestContext:
         if self.form is Form.GLOBAL:
             return f"{self.base}/v2/"
         if self.form is Form.REPOPATH:
-            return f"{self.base}/v2/{self.repo}/"
+            return f"{self.base}/v2/{self.key}/"
         if self.proxied:
             if self.proxy_method == "REPOPATHPREFIX":
-                return f"{self.base}/v2/{self.repo}/"
+                return f"{self.base}/v2/{self.key}/"
             return f"{self.base}/v2/"
-        return f"{self.base}/artifactory/api/docker/{self.repo}/v2/"
+        return f"{self.base}/artifactory/api/docker/{self.key}/v2/"
 
     def url(self, suffix: str) -> str:
         """Absolute URL of ``<image>/<suffix>`` in the form the client is using."""
@@ -98,5 +105,5 @@ class RequestContext:
 
     def realm(self) -> str:
         if self.form is Form.API:
-            return f"{self.base}/artifactory/api/docker/{self.repo}/v2/token"
+            return f"{self.base}/artifactory/api/docker/{self.key}/v2/token"
         return f"{self.base}/v2/token"

@@ -104,6 +104,21 @@ TRASH_NOT_KEPT = Fault(
     "Deleted and evicted tags bypass the trash can: nothing can be restored.",
     ("retention",),
 )
+VIRTUAL_WRONG_ORDER = Fault(
+    "virtual-wrong-order",
+    "A virtual repository resolves its members last to first.",
+    ("virtual",),
+)
+VIRTUAL_FIRST_MEMBER_ONLY = Fault(
+    "virtual-first-member-only",
+    "A virtual repository reads only its first member: tags, images and blobs of the others are missing.",
+    ("virtual",),
+)
+VIRTUAL_IGNORES_DEFAULT_DEPLOYMENT = Fault(
+    "virtual-ignores-default-deployment",
+    "Pushes to a virtual repository land in its first member instead of defaultDeploymentRepo.",
+    ("virtual",),
+)
 
 CATALOGUE: tuple[Fault, ...] = (
     WRONG_CONTENT_DIGEST,
@@ -125,6 +140,9 @@ CATALOGUE: tuple[Fault, ...] = (
     RETENTION_OFF_BY_ONE,
     REVISIONS_NOT_EVICTED,
     TRASH_NOT_KEPT,
+    VIRTUAL_WRONG_ORDER,
+    VIRTUAL_FIRST_MEMBER_ONLY,
+    VIRTUAL_IGNORES_DEFAULT_DEPLOYMENT,
 )
 BY_NAME = {f.name: f for f in CATALOGUE}
 

@@ -228,6 +228,43 @@ def deleted_tag_is_restorable(server: RefRegistryProcess) -> None:
     assert reg.manifest("app", "1").status_code == 200
 
 
+VIRTUAL = {
+    "users": {"admin": {"password": "password", "admin": True}},
+    "virtualRepositories": {
+        "docker-virtual": {
+            "repositories": ["docker-local", "docker-dev-local"],
+            "defaultDeploymentRepo": "docker-dev-local",
+        }
+    },
+}
+
+
+def in_repo(server: RefRegistryProcess, repo: str) -> RegistryClient:
+    return RegistryClient(server.url, f"/v2/{repo}/", ADMIN)
+
+
+@probe("virtual-wrong-order", config=VIRTUAL)
+def virtual_resolves_the_first_member_first(server: RefRegistryProcess) -> None:
+    first = images.image("first")
+    in_repo(server, "docker-local").push(first, "app", "1").raise_for_status()
+    in_repo(server, "docker-dev-local").push(images.image("second"), "app", "1").raise_for_status()
+    assert in_repo(server, "docker-virtual").digest_of("app", "1") == first.digest
+
+
+@probe("virtual-first-member-only", config=VIRTUAL)
+def virtual_reads_every_member(server: RefRegistryProcess) -> None:
+    image = images.image("second-only")
+    in_repo(server, "docker-dev-local").push(image, "app", "1").raise_for_status()
+    assert in_repo(server, "docker-virtual").digest_of("app", "1") == image.digest
+
+
+@probe("virtual-ignores-default-deployment", config=VIRTUAL)
+def virtual_deploys_to_the_default(server: RefRegistryProcess) -> None:
+    image = images.image("deployed")
+    in_repo(server, "docker-virtual").push(image, "app", "1").raise_for_status()
+    assert in_repo(server, "docker-dev-local").digest_of("app", "1") == image.digest
+
+
 def test_every_fault_has_a_probe_and_names_real_capabilities() -> None:
     """Workflow: the catalogue and the probes list the same faults; checks are known capabilities."""
     assert set(PROBES) == {f.name for f in CATALOGUE}

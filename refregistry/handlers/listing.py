@@ -24,10 +24,14 @@ def _page(request: web.Request, items: list[str], url: str) -> tuple[list[str], 
 
 async def tags(request: web.Request) -> web.StreamResponse:
     ctx, st = context(request), state(request)
-    if not st.storage.meta.has_image(str(ctx.repo), str(ctx.image)):
+    repos = ctx.members or (str(ctx.repo),)  # a virtual repository lists what all members hold
+    meta = st.storage.meta
+    if not any(meta.has_image(repo, str(ctx.image)) for repo in repos):
         raise RegistryError(Code.NAME_UNKNOWN, detail={"name": ctx.client_name})
-    pairs = st.storage.meta.tags(str(ctx.repo), str(ctx.image), by_push=UNSORTED_TAGS in st.faults)
-    names = [t for t, _ in pairs]
+    by_push = UNSORTED_TAGS in st.faults
+    names = list(dict.fromkeys(t for repo in repos for t, _ in meta.tags(repo, str(ctx.image), by_push=by_push)))
+    if not by_push:
+        names.sort()
     page, headers = _page(request, names, ctx.url("tags/list"))
     return json_answer({"name": ctx.client_name, "tags": page}, headers=headers)
 
@@ -37,7 +41,8 @@ async def catalog(request: web.Request) -> web.StreamResponse:
     repository the caller may read, as ``repo/image`` (``/v2/_catalog``)."""
     ctx, st = context(request), state(request)
     if ctx.repo is not None:
-        names = [image for _, image in st.storage.meta.images(ctx.repo)]
+        repos = ctx.members or (ctx.repo,)
+        names = sorted({image for repo in repos for _, image in st.storage.meta.images(repo)})
     else:
         names = [
             f"{repo}/{image}" for repo, image in st.storage.meta.images() if st.config.allows(ctx.user, repo, "read")

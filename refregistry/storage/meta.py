@@ -174,6 +174,12 @@ class Metadata:
         ).fetchone()
         return row[0] if row else None
 
+    def tag_updated(self, repo: str, image: str, tag: str) -> float | None:
+        row = self.db.execute(
+            "SELECT updated FROM tags WHERE repo=? AND image=? AND tag=?", (repo, image, tag)
+        ).fetchone()
+        return row[0] if row else None
+
     def tags(self, repo: str, image: str, *, by_push: bool = False) -> list[tuple[str, str]]:
         """(tag, digest) pairs of an image, in tag order (or oldest push first)."""
         order = "updated, tag" if by_push else "tag"

@@ -1,0 +1,61 @@
+"""Virtual repositories: which member a request addressed to a virtual key reads from or writes to.
+
+Writes (uploads, manifest PUT and DELETE) go to ``defaultDeploymentRepo`` (refused without one).
+Reads go to the first member, in the configured order, that has what is asked for; with
+``resolveDockerTagsByTimestamp`` a tag resolves to the member where it was pushed last.
+``tags/list`` and ``_catalog`` merge every member (handlers/listing).  Faults imitate resolvers
+that read only the first member, in the wrong order, or deploy to the first member.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .config import VirtualRepo
+from .context import RequestContext
+from .errors import Code, RegistryError
+from .faults import VIRTUAL_FIRST_MEMBER_ONLY, VIRTUAL_IGNORES_DEFAULT_DEPLOYMENT, VIRTUAL_WRONG_ORDER, Faults
+from .storage.meta import Metadata
+
+WRITES = {"deploy", "delete"}
+
+
+def resolve(
+    request: web.Request, ctx: RequestContext, virtual: VirtualRepo, action: str | None, meta: Metadata, faults: Faults
+) -> None:
+    """Point ``ctx.repo`` at the member serving this request; remember the virtual key."""
+    members = list(virtual.repositories)
+    if VIRTUAL_WRONG_ORDER in faults:
+        members.reverse()
+    if VIRTUAL_FIRST_MEMBER_ONLY in faults:
+        members = members[:1]
+    ctx.addressed, ctx.members = virtual.key, tuple(members)
+    if ctx.image is None:
+        # Token, ping and _catalog name no image: they answer for the virtual key itself.
+        return
+    if action in WRITES or request.method in ("PUT", "PATCH", "POST", "DELETE"):
+        target = members[0] if VIRTUAL_IGNORES_DEFAULT_DEPLOYMENT in faults else virtual.default_deployment
+        if target is None:
+            raise RegistryError(Code.DENIED, f"virtual repository '{virtual.key}' has no default deployment repository")
+        ctx.repo = target
+        return
+    ctx.repo = _member(request, ctx, virtual, members, meta) or members[0]
+
+
+def _member(
+    request: web.Request, ctx: RequestContext, virtual: VirtualRepo, members: list[str], meta: Metadata
+) -> str | None:
+    image, info = str(ctx.image), request.match_info
+    if "digest" in info and "/blobs/" in request.path:
+        return next((m for m in members if meta.has_blob(m, info["digest"])), None)
+    if "digest" in info:  # referrers of a subject
+        return next((m for m in members if meta.manifest(m, image, info["digest"])), None)
+    reference = info.get("reference")
+    if reference is None:
+        return next((m for m in members if meta.has_image(m, image)), None)
+    if ":" in reference:
+        return next((m for m in members if meta.manifest(m, image, reference)), None)
+    having = [m for m in members if meta.resolve(m, image, reference)]
+    if virtual.by_timestamp and having:
+        return max(having, key=lambda m: meta.tag_updated(m, image, reference) or 0.0)
+    return having[0] if having else None
