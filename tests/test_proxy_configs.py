@@ -16,7 +16,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import docker
-import docker.errors
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
@@ -45,8 +44,7 @@ def test_every_stack_renders_the_same_bytes_twice(stack: Stack) -> None:
     """One config file per proxy, deterministic for a stack and host."""
     first = render(stack, HOST)
     assert list(first) == [{"nginx": "nginx.conf", "apache": "apache.conf", "haproxy": "haproxy.cfg"}[stack.proxy]]
-    assert first == render(stack, HOST)
-    assert proxy_command(stack)[0] == check_command(stack)[0] and f"/stack/{next(iter(first))}" in proxy_command(stack)
+    assert first == render(stack, HOST) and f"/stack/{next(iter(first))}" in proxy_command(stack)
 
 
 @pytest.mark.parametrize(
@@ -87,7 +85,6 @@ COMMON = {
         "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
         "error_page 497 =307 https://$http_host$request_uri;",
         "location /artifactory/ { proxy_pass http://artifactory; }",
-        "pid /tmp/nginx.pid;",
     ],
     "apache": [
         "LimitRequestBody 0",
@@ -98,7 +95,6 @@ COMMON = {
         'RequestHeader set X-Forwarded-Proto "https"',
         'RequestHeader set X-JFrog-Override-Base-Url "expr=https://%{HTTP_HOST}"',
         "ProxyPass / http://127.0.0.1:8081/ nocanon",
-        "PidFile /tmp/apache2.pid",
         "ErrorLog /dev/stderr",
         *(f"LoadModule {m}_module /usr/lib/apache2/modules/mod_{m}.so" for m in APACHE_MODULES),
     ],
@@ -121,7 +117,7 @@ PER_PORT = {
 
 @pytest.mark.parametrize("stack", PROXIED, ids=lambda s: s.id)
 def test_headers_streaming_and_tls_on_every_port(stack: Stack) -> None:
-    """Forwarding headers, unlimited streamed bodies, 900s timeouts; TLS on 443 (and 5001-5004 for ports)."""
+    """Forwarding headers, unlimited streamed bodies, 900s timeouts; TLS on 443 and on each repository's port."""
     lines = lines_of(stack)
     expected = COMMON[stack.proxy] + [t.format(port=p) for p, _ in listeners(stack) for t in PER_PORT[stack.proxy]]
     assert [line for line in expected if line not in lines] == []
@@ -184,7 +180,7 @@ def test_proxy_accepts_its_config(
 ) -> None:
     """nginx -t, apache2 -t and haproxy -c accept the rendered config with real TLS files."""
     client, image = stack_image
-    write_directory(stack, HOST, tmp_path)
+    write_directory(stack, stack.host("run1"), tmp_path)
     run_ca.issue(stack.names("run1"), tmp_path / "tls")
     argv = check_command(stack)
     volumes = {str(tmp_path): {"bind": "/stack", "mode": "ro"}}
@@ -211,6 +207,7 @@ class PinnedAdapter(HTTPAdapter):
 
 
 def pinned(session: requests.Session, address: str, ca: Path) -> requests.Session:
+    """``session`` reaching the stack at ``address``, trusting only the run CA."""
     session.verify = str(ca)
     for prefix in ("https://", "http://"):
         session.mount(prefix, PinnedAdapter(address))
@@ -231,13 +228,14 @@ def proxied(
     write_directory(stack, stack.host(run), tmp_path)
     run_ca.issue(stack.names(run), tmp_path / "tls")
     env, command = launch(stack, [])
-    network = client.networks.create(f"refconf-proxytest-{run}", labels=label)
-    container = None
-    try:
-        mount = {str(tmp_path): {"bind": "/stack", "mode": "ro"}}
+    mount = {str(tmp_path): {"bind": "/stack", "mode": "ro"}}
+    with contextlib.ExitStack() as cleanup:  # removed in reverse, whatever failed
+        network = client.networks.create(f"refconf-proxytest-{run}", labels=label)
+        cleanup.callback(network.remove)
         container = client.containers.run(
             image, command, detach=True, environment=env, network=network.name, volumes=mount, labels=label
         )
+        cleanup.callback(container.remove, force=True)
         deadline = time.monotonic() + 60
         while b"stack-run: ready" not in container.logs():
             container.reload()
@@ -246,11 +244,6 @@ def proxied(
         container.reload()
         address = container.attrs["NetworkSettings"]["Networks"][network.name]["IPAddress"]
         yield stack, stack.host(run), address, tmp_path / "tls" / "ca.crt"
-    finally:
-        if container is not None:
-            with contextlib.suppress(docker.errors.APIError):
-                container.remove(force=True)
-        network.remove()
 
 
 @pytest.mark.engine
