@@ -21,7 +21,16 @@ from .auth import Authenticator, AuthError, Identity, load_secret
 from .config import Config
 from .context import RequestContext, external_base
 from .errors import Code, RegistryError, Shape
-from .faults import ANY_PASSWORD, DELETE_SHARED_BLOBS, NO_AUTH_ON_PUSH, REALM_IGNORES_PROXY, TRASH_NOT_KEPT, Faults
+from .faults import (
+    ANY_PASSWORD,
+    BEARER_REFUSED,
+    DELETE_SHARED_BLOBS,
+    NO_AUTH_ON_PUSH,
+    REALM_IGNORES_PROXY,
+    TRASH_NOT_KEPT,
+    V2_NO_CHALLENGE,
+    Faults,
+)
 from .handlers.base import API_VERSION_HEADER, STATE, State
 from .routes import Route, all_routes
 from .storage import Storage
@@ -107,6 +116,8 @@ def _authenticate(st: State, request: web.Request) -> Identity | None:
     if scheme.lower() == "basic":
         return st.auth.basic(value.strip())
     if scheme.lower() == "bearer":
+        if BEARER_REFUSED in st.faults:
+            raise AuthError("token refused")
         return st.auth.bearer(value.strip())
     raise AuthError(f"unsupported authorization scheme {scheme[:20]!r}")
 
@@ -114,6 +125,8 @@ def _authenticate(st: State, request: web.Request) -> Identity | None:
 def _authorize(st: State, route: Route, ctx: RequestContext) -> None:
     action, identity, repo = route.action, ctx.identity, ctx.repo
     if action is None or (action == "deploy" and NO_AUTH_ON_PUSH in st.faults):
+        return
+    if route.name == "ping" and V2_NO_CHALLENGE in st.faults:
         return
     if action == "login" or repo is None:
         if identity is None and not st.config.anonymous_access:

@@ -119,6 +119,21 @@ VIRTUAL_IGNORES_DEFAULT_DEPLOYMENT = Fault(
     "Pushes to a virtual repository land in its first member instead of defaultDeploymentRepo.",
     ("virtual",),
 )
+V2_NO_CHALLENGE = Fault(
+    "v2-no-challenge",
+    "GET /v2/ answers 200 to anonymous clients: no Bearer challenge, so clients never fetch a token.",
+    ("ping",),
+)
+BEARER_REFUSED = Fault(
+    "bearer-refused",
+    "The registry issues tokens but refuses them: every Bearer request gets 401 (docker login fails).",
+    ("login", "ping"),
+)
+BLOB_HEAD_MISSING = Fault(
+    "blob-head-missing",
+    "HEAD on a blob answers 404 even when it exists, so clients re-upload layers the registry has.",
+    ("push_pull", "oci_pull"),
+)
 
 CATALOGUE: tuple[Fault, ...] = (
     WRONG_CONTENT_DIGEST,
@@ -143,6 +158,9 @@ CATALOGUE: tuple[Fault, ...] = (
     VIRTUAL_WRONG_ORDER,
     VIRTUAL_FIRST_MEMBER_ONLY,
     VIRTUAL_IGNORES_DEFAULT_DEPLOYMENT,
+    V2_NO_CHALLENGE,
+    BEARER_REFUSED,
+    BLOB_HEAD_MISSING,
 )
 BY_NAME = {f.name: f for f in CATALOGUE}
 

@@ -265,6 +265,26 @@ def virtual_deploys_to_the_default(server: RefRegistryProcess) -> None:
     assert in_repo(server, "docker-dev-local").digest_of("app", "1") == image.digest
 
 
+@probe("v2-no-challenge")
+def anonymous_v2_is_challenged(server: RefRegistryProcess) -> None:
+    answer = requests.get(f"{server.url}/v2/", timeout=30)
+    assert answer.status_code == 401
+    assert parse_challenge(answer.headers.get("WWW-Authenticate", ""))[0] == "bearer"
+
+
+@probe("bearer-refused")
+def token_opens_v2(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    assert reg.request("GET", "/v2/").status_code == 200
+
+
+@probe("blob-head-missing")
+def pushed_blob_answers_head(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    reg.push(IMAGE, "app", "1").raise_for_status()
+    assert reg.has_blob("app", IMAGE.layers[0].digest)
+
+
 def test_every_fault_has_a_probe_and_names_real_capabilities() -> None:
     """Workflow: the catalogue and the probes list the same faults; checks are known capabilities."""
     assert set(PROBES) == {f.name for f in CATALOGUE}

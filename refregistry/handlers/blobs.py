@@ -9,7 +9,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractStreamWriter
 
 from ..errors import Code, RegistryError
-from ..faults import NO_RANGE, WRONG_CONTENT_DIGEST
+from ..faults import BLOB_HEAD_MISSING, NO_RANGE, WRONG_CONTENT_DIGEST
 from ..validation import check_digest
 from .base import context, state
 
@@ -89,6 +89,8 @@ def _headers(request: web.Request, digest: str) -> dict[str, str]:
 
 
 async def head(request: web.Request) -> web.StreamResponse:
+    if BLOB_HEAD_MISSING in state(request).faults:
+        raise RegistryError(Code.BLOB_UNKNOWN, detail={"digest": request.match_info["digest"]})
     digest, size = _locate(request)
     headers = _headers(request, digest)
     headers["Content-Length"] = str(size)
