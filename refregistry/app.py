@@ -16,7 +16,7 @@ from pathlib import Path
 from aiohttp import ClientPayloadError, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from . import __version__, virtual
+from . import __version__, remote, repoconfig, virtual
 from .auth import Authenticator, AuthError, Identity, load_secret
 from .config import Config
 from .context import RequestContext, external_base
@@ -141,7 +141,7 @@ def _authorize(st: State, route: Route, ctx: RequestContext) -> None:
 
 
 def _check_repo(st: State, route: Route, ctx: RequestContext) -> None:
-    if ctx.repo is None or ctx.repo in st.config.repositories or ctx.repo in st.config.virtuals:
+    if ctx.repo is None or st.config.has_repo(ctx.repo):
         return
     code = Code.NAME_UNKNOWN if route.shape is not Shape.ARTIFACTORY else Code.NOT_FOUND
     raise RegistryError(code, f"repository '{ctx.repo}' does not exist", detail={"repository": ctx.repo})
@@ -173,6 +173,8 @@ async def guard_middleware(request: web.Request, handler: Handler) -> web.Stream
         virtual.resolve(request, ctx, st.config.virtuals[ctx.repo], route.action, st.storage.meta, st.faults)
         if route.action not in (None, "login") and not st.config.allows(ctx.user, str(ctx.repo), route.action):
             raise RegistryError(Code.DENIED, f"user '{ctx.user}' may not {route.action} in repository '{ctx.repo}'")
+    if ctx.repo in st.config.remotes:
+        await remote.serve_through(request, ctx, route.name)
     return await handler(request)
 
 
@@ -197,12 +199,14 @@ def make_app(config: Config, data_dir: Path, faults: Faults | None = None) -> we
         keep_shared_blobs=DELETE_SHARED_BLOBS not in faults,
         trashcan=config.trashcan and TRASH_NOT_KEPT not in faults,
     )
+    config = repoconfig.restored(config, data_dir)
     auth = Authenticator(config, load_secret(data_dir), any_password=ANY_PASSWORD in faults)
     app = web.Application(middlewares=[error_middleware, guard_middleware])
     app[STATE] = State(config, storage, auth, faults, __version__)
     for route in all_routes():
         app.router.add_route(route.method, route.path, _endpoint(route))
     app.on_response_prepare.append(_stamp)
+    remote.setup(app)
 
     async def close(_: web.Application) -> None:
         storage.close()

@@ -16,6 +16,10 @@ configuration, so a snippet can move between the two::
         maxUniqueTags: 0
         dockerTagRetention: 1
         blockPushingSchema1: true
+    remoteRepositories:
+      docker-remote:
+        url: https://registry.example.com     # the upstream registry, pulled through and cached
+        retrievalCachePeriodSecs: 7200        # a cached tag is re-checked upstream after this
     permissions:
       - {user: reader, repositories: ["*"], actions: [read]}
 
@@ -24,6 +28,7 @@ Every mistake is reported as one ``ConfigError`` line naming the key at fault.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +66,19 @@ class VirtualRepo:
 
 
 @dataclass(frozen=True)
+class RemoteRepo:
+    """Artifactory's remote repository: a pull-through cache of the registry at ``url``."""
+
+    key: str
+    url: str
+    username: str | None = None
+    password: str | None = None
+    # Metadata Retrieval Cache Period: how long a cached tag is served before upstream is asked again.
+    retrieval_cache_secs: int = 7200
+    offline: bool = False  # serve only what is cached, never ask upstream
+
+
+@dataclass(frozen=True)
 class User:
     name: str
     password: str
@@ -88,6 +106,12 @@ class Config:
     max_manifest_bytes: int = 4 * 1024 * 1024
     trashcan: bool = True
     virtuals: dict[str, VirtualRepo] = field(default_factory=dict)
+    remotes: dict[str, RemoteRepo] = field(default_factory=dict)
+    # The document this was parsed from: the repository REST API edits it and parses it again.
+    source: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def has_repo(self, key: str) -> bool:
+        return key in self.repositories or key in self.virtuals or key in self.remotes
 
     def is_admin(self, user: str | None) -> bool:
         account = self.users.get(user) if user is not None else None
@@ -141,6 +165,7 @@ _TOP_KEYS = {
     "users",
     "localRepositories",
     "virtualRepositories",
+    "remoteRepositories",
     "permissions",
     "anonymousAccess",
     "dockerReverseProxyMethod",
@@ -149,6 +174,7 @@ _TOP_KEYS = {
     "maxManifestBytes",
 }
 _VIRTUAL_KEYS = {"repositories", "defaultDeploymentRepo", "resolveDockerTagsByTimestamp"}
+_REMOTE_KEYS = {"url", "username", "password", "retrievalCachePeriodSecs", "offline"}
 _REPO_KEYS = {"type", "dockerApiVersion", "maxUniqueTags", "dockerTagRetention", "blockPushingSchema1"}
 _USER_KEYS = {"password", "admin"}
 _PERM_KEYS = {"user", "repositories", "actions"}
@@ -218,6 +244,25 @@ def _virtual(key: Any, doc: Any, repos: dict[str, LocalRepo]) -> VirtualRepo:
     return VirtualRepo(str(key), tuple(members), default, by_time)
 
 
+def _remote(key: Any, doc: Any) -> RemoteRepo:
+    where = f"remoteRepositories.{key}"
+    if not REPO_KEY.fullmatch(str(key)):
+        raise ConfigError(f"{where}: invalid repository key")
+    doc = _mapping(doc, where)
+    _known(doc, _REMOTE_KEYS, where)
+    url = doc.get("url")
+    if not isinstance(url, str) or not re.fullmatch(r"https?://[^/\s]+(/\S*)?", url):
+        raise ConfigError(f"{where}.url: an http:// or https:// URL of the upstream registry is required")
+    username, password = doc.get("username"), doc.get("password")
+    if not isinstance(username, str | None) or not isinstance(password, str | None):
+        raise ConfigError(f"{where}: username and password must be strings")
+    period = _typed(doc, "retrievalCachePeriodSecs", int, 7200, where)
+    if period < 0:
+        raise ConfigError(f"{where}.retrievalCachePeriodSecs: must be >= 0")
+    offline = _typed(doc, "offline", bool, False, where)
+    return RemoteRepo(str(key), url.rstrip("/"), username, password, period, offline)
+
+
 def _permission(index: int, doc: Any, users: dict[str, User], repos: dict[str, Any]) -> Permission:
     where = f"permissions[{index}]"
     doc = _mapping(doc, where)
@@ -253,13 +298,17 @@ def parse_config(doc: Any) -> Config:
         str(k): _virtual(k, v, repos)
         for k, v in _mapping(doc.get("virtualRepositories", {}), "virtualRepositories").items()
     }
-    clash = sorted(set(virtuals) & set(repos))
-    if clash:
-        raise ConfigError(f"virtualRepositories.{clash[0]}: a local repository has that key")
+    remotes = {
+        str(k): _remote(k, v) for k, v in _mapping(doc.get("remoteRepositories", {}), "remoteRepositories").items()
+    }
+    for kind, keys in (("virtualRepositories", virtuals), ("remoteRepositories", remotes)):
+        clash = sorted(set(keys) & (set(repos) | (set(virtuals) if keys is remotes else set())))
+        if clash:
+            raise ConfigError(f"{kind}.{clash[0]}: another repository has that key")
     perms_doc = doc.get("permissions", [])
     if not isinstance(perms_doc, list):
         raise ConfigError("permissions: expected a list")
-    perms = tuple(_permission(i, p, users, {**repos, **virtuals}) for i, p in enumerate(perms_doc))
+    perms = tuple(_permission(i, p, users, {**repos, **virtuals, **remotes}) for i, p in enumerate(perms_doc))
     method = doc.get("dockerReverseProxyMethod", "REPOPATHPREFIX")
     if method not in PROXY_METHODS:
         raise ConfigError(f"dockerReverseProxyMethod: expected one of {', '.join(PROXY_METHODS)}, got {method!r}")
@@ -277,4 +326,6 @@ def parse_config(doc: Any) -> Config:
         max_manifest_bytes=max_manifest,
         trashcan=_typed(doc, "trashcanEnabled", bool, True, "top level"),
         virtuals=virtuals,
+        remotes=remotes,
+        source=copy.deepcopy(doc),
     )

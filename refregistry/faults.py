@@ -134,6 +134,21 @@ BLOB_HEAD_MISSING = Fault(
     "HEAD on a blob answers 404 even when it exists, so clients re-upload layers the registry has.",
     ("push_pull", "oci_pull"),
 )
+REMOTE_NO_OFFLINE_CACHE = Fault(
+    "remote-no-offline-cache",
+    "A remote repository whose upstream is down answers 404 even for what it has cached.",
+    ("remote",),
+)
+REMOTE_NEVER_REVALIDATES = Fault(
+    "remote-never-revalidates",
+    "A remote repository serves a cached tag forever, ignoring retrievalCachePeriodSecs: upstream updates never show.",
+    ("remote",),
+)
+REMOTE_ACCEPTS_PUSH = Fault(
+    "remote-accepts-push",
+    "A remote repository stores pushes as if it were a local one, instead of refusing them.",
+    ("remote",),
+)
 
 CATALOGUE: tuple[Fault, ...] = (
     WRONG_CONTENT_DIGEST,
@@ -161,6 +176,9 @@ CATALOGUE: tuple[Fault, ...] = (
     V2_NO_CHALLENGE,
     BEARER_REFUSED,
     BLOB_HEAD_MISSING,
+    REMOTE_NO_OFFLINE_CACHE,
+    REMOTE_NEVER_REVALIDATES,
+    REMOTE_ACCEPTS_PUSH,
 )
 BY_NAME = {f.name: f for f in CATALOGUE}
 

@@ -16,7 +16,19 @@ from aiohttp import web
 
 from .context import Form
 from .errors import Shape
-from .handlers import blobs, listing, manifests, multiarch, promote, referrers, storage_api, system, trash, uploads
+from .handlers import (
+    blobs,
+    listing,
+    manifests,
+    multiarch,
+    promote,
+    referrers,
+    repositories,
+    storage_api,
+    system,
+    trash,
+    uploads,
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -53,6 +65,7 @@ REGISTRY = (
 API_ROOT = "/artifactory/api/docker/{repo}/v2"
 REPOPATH_ROOT = "/v2/{repo}"
 # Not an Artifactory REST path: everything under /artifactory/ except /artifactory/api/.
+REPOS = "/artifactory/api/repositories"
 ITEM = "/artifactory/{repo:(?!api/)[^/]+}/{path:.+}"
 
 OTHERS = (
@@ -108,6 +121,11 @@ OTHERS = (
         Form.API,
     ),
     Route("trash-empty", "POST", "/artifactory/api/trash/empty", trash.empty, "login", Shape.ARTIFACTORY),
+    Route("repositories", "GET", REPOS, repositories.listing, "login", Shape.ARTIFACTORY),
+    Route("repository", "GET", f"{REPOS}/{{key}}", repositories.show, "login", Shape.ARTIFACTORY),
+    Route("repository", "PUT", f"{REPOS}/{{key}}", repositories.create, "login", Shape.ARTIFACTORY),
+    Route("repository", "POST", f"{REPOS}/{{key}}", repositories.update, "login", Shape.ARTIFACTORY),
+    Route("repository", "DELETE", f"{REPOS}/{{key}}", repositories.delete, "login", Shape.ARTIFACTORY),
     Route("search-prop", "GET", "/artifactory/api/search/prop", storage_api.search_prop, "login", Shape.ARTIFACTORY),
     Route("item", "GET", ITEM, storage_api.download, "read", Shape.ARTIFACTORY, Form.API),
     Route("item", "DELETE", ITEM, storage_api.delete, "delete", Shape.ARTIFACTORY, Form.API),

@@ -285,6 +285,39 @@ def pushed_blob_answers_head(server: RefRegistryProcess) -> None:
     assert reg.has_blob("app", IMAGE.layers[0].digest)
 
 
+def remote_of_itself(server: RefRegistryProcess) -> RegistryClient:
+    """A remote repository, created over REST, caching the server's own docker-local."""
+    body = {"rclass": "remote", "url": f"{server.url}/artifactory/api/docker/docker-local", "username": "admin"}
+    body |= {"password": "password", "retrievalCachePeriodSecs": 0}
+    requests.put(f"{server.url}/artifactory/api/repositories/self-remote", json=body, auth=ADMIN, timeout=30)
+    return RegistryClient(server.url, "/v2/self-remote/", ADMIN)
+
+
+@probe("remote-no-offline-cache")
+def remote_serves_its_cache_when_upstream_is_gone(server: RefRegistryProcess) -> None:
+    admin(server).push(IMAGE, "app", "1").raise_for_status()
+    cache = remote_of_itself(server)
+    assert cache.digest_of("app", "1") == IMAGE.digest
+    gone = {"url": "http://127.0.0.1:9"}  # the discard port: nothing listens
+    requests.post(f"{server.url}/artifactory/api/repositories/self-remote", json=gone, auth=ADMIN, timeout=30)
+    assert cache.digest_of("app", "1") == IMAGE.digest
+
+
+@probe("remote-never-revalidates")
+def remote_sees_a_tag_moved_upstream(server: RefRegistryProcess) -> None:
+    moved = images.image("moved")
+    admin(server).push(IMAGE, "app", "1").raise_for_status()
+    cache = remote_of_itself(server)
+    assert cache.digest_of("app", "1") == IMAGE.digest
+    admin(server).push(moved, "app", "1").raise_for_status()
+    assert cache.digest_of("app", "1") == moved.digest
+
+
+@probe("remote-accepts-push")
+def remote_refuses_pushes(server: RefRegistryProcess) -> None:
+    assert remote_of_itself(server).upload("app", images.layer("x")).status_code == 403
+
+
 def test_every_fault_has_a_probe_and_names_real_capabilities() -> None:
     """Workflow: the catalogue and the probes list the same faults; checks are known capabilities."""
     assert set(PROBES) == {f.name for f in CATALOGUE}

@@ -6,6 +6,7 @@ import json
 
 from aiohttp import web
 
+from ..config import LocalRepo
 from ..errors import Code, RegistryError
 from ..faults import LABELS_NOT_PROPAGATED, SKIP_BLOB_CHECK, WRONG_CONTENT_DIGEST
 from ..mediatypes import LIST_TYPES, SCHEMA1
@@ -138,7 +139,8 @@ async def put(request: web.Request) -> web.StreamResponse:
         check_digest(reference)
     body = await _read_body(request, st.config.max_manifest_bytes)
     parsed = parse_manifest(body, request.headers.get("Content-Type"))
-    repo_config = st.config.repositories[str(ctx.repo)]
+    # A remote repository has none of a local one's settings (it only stores pushes under a fault).
+    repo_config = st.config.repositories.get(str(ctx.repo), LocalRepo(str(ctx.repo)))
     if parsed.media_type in SCHEMA1 and repo_config.block_schema1:
         raise RegistryError(
             Code.MANIFEST_INVALID, f"Docker manifest schema1 is blocked in repository {ctx.repo} (blockPushingSchema1)"

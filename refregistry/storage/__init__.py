@@ -30,6 +30,7 @@ __all__ = ["Manifest", "Ref", "Storage"]
 class Storage:
     def __init__(self, root: Path, *, keep_shared_blobs: bool = True, trashcan: bool = True) -> None:
         root.mkdir(parents=True, exist_ok=True)
+        self.root = root
         self.blobs = BlobStore(root)
         self.meta = Metadata(root / "registry.db")
         self.keep_shared_blobs = keep_shared_blobs
@@ -121,6 +122,11 @@ class Storage:
     def empty_trash(self) -> None:
         """Release what only the trash can held."""
         for digest in self.trash.empty():
+            self._drop_file_if_unused(digest)
+
+    def purge(self, repo: str) -> None:
+        """Remove everything a repository holds, its trash included (its key is being deleted)."""
+        for digest in self.meta.purge(repo) + self.trash.purge(repo):
             self._drop_file_if_unused(digest)
 
     def _drop_file_if_unused(self, digest: str) -> None:

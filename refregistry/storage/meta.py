@@ -180,6 +180,10 @@ class Metadata:
         ).fetchone()
         return row[0] if row else None
 
+    def touch_tag(self, repo: str, image: str, tag: str) -> None:
+        """Mark a tag as checked now, without a new push (a remote repository's revalidation)."""
+        self.db.execute("UPDATE tags SET updated=? WHERE repo=? AND image=? AND tag=?", (time.time(), repo, image, tag))
+
     def tags(self, repo: str, image: str, *, by_push: bool = False) -> list[tuple[str, str]]:
         """(tag, digest) pairs of an image, in tag order (or oldest push first)."""
         order = "updated, tag" if by_push else "tag"
@@ -301,6 +305,15 @@ class Metadata:
             if self.db.execute(sql, (digest,)).fetchone():
                 return True
         return False
+
+    def purge(self, repo: str) -> list[str]:
+        """Forget every row of ``repo``; returns the digests it held, for their files to be checked."""
+        with self.transaction() as db:
+            held = {r[0] for r in db.execute("SELECT digest FROM repo_blobs WHERE repo=?", (repo,))}
+            held |= {r[0] for r in db.execute("SELECT digest FROM manifests WHERE repo=?", (repo,))}
+            for table in ("repo_blobs", "uploads", "manifests", "manifest_refs", "tags", "tag_history", "properties"):
+                db.execute(f"DELETE FROM {table} WHERE repo=?", (repo,))
+        return sorted(held)
 
     # -- properties -----------------------------------------------------------------------
     def properties(self, repo: str, path: str) -> dict[str, list[str]]:

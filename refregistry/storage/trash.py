@@ -91,3 +91,11 @@ class Trash:
         self.db.execute("DELETE FROM trash")
         self.db.execute("DELETE FROM trash_refs")
         return held
+
+    def purge(self, repo: str) -> list[str]:
+        """Drop ``repo``'s entries; returns the digests they held."""
+        ids = [r[0] for r in self.db.execute("SELECT id FROM trash WHERE repo=?", (repo,))]
+        held = [r[0] for i in ids for r in self.db.execute("SELECT child FROM trash_refs WHERE trash_id=?", (i,))]
+        for entry_id in ids:
+            self.remove(entry_id)
+        return held

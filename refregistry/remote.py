@@ -1,0 +1,193 @@
+"""Remote repositories: a pull-through cache of an upstream registry, as Artifactory's are.
+
+A manifest asked for by tag comes from upstream when the cached one is older than the
+repository's ``retrievalCachePeriodSecs`` (Metadata Retrieval Cache Period) or absent; asked for
+by digest it comes from upstream only when absent (content-addressed: never stale).  A blob is
+fetched on its first read, streamed to disk and checked against its digest before anyone is
+served from it; a short or corrupt download is discarded.  When upstream cannot be reached, or
+errs, what is cached is served and what is not gets a 404 naming the upstream and the reason.
+A remote repository is read-only: it is a cache.
+
+Upstream authentication follows the registry token flow: on a Bearer challenge a token is asked
+of the realm (with the repository's ``username``/``password`` when set) and the request retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import aiohttp
+from aiohttp import web
+
+from .config import RemoteRepo
+from .context import RequestContext
+from .errors import Code, RegistryError
+from .faults import REMOTE_ACCEPTS_PUSH, REMOTE_NEVER_REVALIDATES, REMOTE_NO_OFFLINE_CACHE
+from .handlers.base import STATE, State
+from .mediatypes import MANIFEST_TYPES
+from .storage import Manifest
+from .storage.blobs import sha256_digest
+from .validation import is_digest, parse_manifest
+
+SESSION = web.AppKey("upstream-session", aiohttp.ClientSession)
+TIMEOUT = aiohttp.ClientTimeout(total=None, connect=10, sock_read=60)
+FAILURES = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
+WRITES = ("PUT", "POST", "PATCH")
+
+
+class Unavailable(Exception):
+    """Upstream could not give what was asked; the message says why, for the client's 404."""
+
+
+def setup(app: web.Application) -> None:
+    """One HTTP client session for every upstream, opened and closed with the app."""
+
+    async def session(app: web.Application) -> AsyncIterator[None]:
+        # trust_env: an upstream behind a corporate proxy is reached the way the host reaches it.
+        async with aiohttp.ClientSession(timeout=TIMEOUT, trust_env=True, auto_decompress=False) as client:
+            app[SESSION] = client
+            yield
+
+    app.cleanup_ctx.append(session)
+
+
+async def serve_through(request: web.Request, ctx: RequestContext, route_name: str) -> None:
+    """Before a handler reads ``ctx.repo``'s storage: bring what is asked for into the cache."""
+    st: State = request.app[STATE]
+    remote = st.config.remotes[str(ctx.repo)]
+    if request.method in WRITES and REMOTE_ACCEPTS_PUSH not in st.faults:
+        cache = f"a remote repository (a cache of {remote.url})"
+        raise RegistryError(Code.DENIED, f"repository '{remote.key}' is {cache}: it takes no pushes")
+    if request.method not in ("GET", "HEAD") or ctx.image is None:
+        return
+    upstream = _Upstream(request.app[SESSION], remote)
+    if route_name == "manifest":
+        await _manifest(st, remote, upstream, str(ctx.image), request.match_info["reference"])
+    elif route_name == "blob":
+        await _blob(st, remote, upstream, str(ctx.image), request.match_info["digest"])
+
+
+async def _manifest(st: State, remote: RemoteRepo, upstream: _Upstream, image: str, reference: str) -> None:
+    meta = st.storage.meta
+    if is_digest(reference):
+        cached = meta.manifest(remote.key, image, reference) is not None
+        fresh = cached
+    else:
+        updated = meta.tag_updated(remote.key, image, reference)
+        cached = updated is not None
+        fresh = cached and (
+            REMOTE_NEVER_REVALIDATES in st.faults or time.time() - float(updated or 0) < remote.retrieval_cache_secs
+        )
+    if fresh or remote.offline:
+        return
+    try:
+        body, media_type = await upstream.manifest(image, reference, st.config.max_manifest_bytes)
+    except Unavailable as exc:
+        if cached and REMOTE_NO_OFFLINE_CACHE not in st.faults:
+            return  # stale beats nothing: Artifactory serves the cache while upstream is down
+        detail = {"name": image, "reference": reference, "upstream": remote.url}
+        message = f"not in the cache of {remote.key}, and {exc}"
+        raise RegistryError(Code.MANIFEST_UNKNOWN, message, detail=detail) from None
+    _store_manifest(st, remote, image, None if is_digest(reference) else reference, body, media_type)
+
+
+def _store_manifest(st: State, remote: RemoteRepo, image: str, tag: str | None, body: bytes, media_type: str) -> None:
+    meta, digest = st.storage.meta, sha256_digest(body)
+    if tag is not None and meta.resolve(remote.key, image, tag) == digest:
+        meta.touch_tag(remote.key, image, tag)  # re-checked, unchanged: the period starts again
+        return
+    parsed = parse_manifest(body, media_type)
+    st.storage.blobs.put_bytes(body)
+    record = Manifest(remote.key, image, digest, parsed.media_type, len(body), parsed.artifact_type, parsed.subject)
+    meta.put_manifest(record, parsed.refs, tag, {})
+
+
+async def _blob(st: State, remote: RemoteRepo, upstream: _Upstream, image: str, digest: str) -> None:
+    storage = st.storage
+    # A cached manifest links its layers before they are fetched: the file is what counts.
+    if storage.meta.has_blob(remote.key, digest) and storage.blobs.size(digest) is not None:
+        return
+    if remote.offline:
+        return
+    upload = storage.blobs.start_upload()
+    try:
+        async with upstream.get(f"/v2/{image}/blobs/{digest}") as answer:
+            await storage.blobs.append(upload, answer.content.iter_chunked(1 << 20))
+        got = storage.blobs.upload_digest(upload)
+        if got != digest:
+            raise Unavailable(f"upstream {remote.url} sent content whose digest is {got}")
+        storage.blobs.commit_upload(upload, digest)
+        storage.meta.link_blob(remote.key, image, digest)
+    except (Unavailable, *FAILURES) as exc:
+        storage.blobs.cancel_upload(upload)
+        reason = exc if isinstance(exc, Unavailable) else _reason(remote, exc)
+        if storage.meta.has_blob(remote.key, digest) and storage.blobs.size(digest) is not None:
+            return
+        raise RegistryError(Code.BLOB_UNKNOWN, f"not in the cache of {remote.key}, and {reason}") from None
+
+
+def _reason(remote: RemoteRepo, exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return f"upstream {remote.url} cannot be reached: {text[:200]}"
+
+
+CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
+
+
+class _Upstream:
+    """Requests to one remote repository's upstream registry, through its token flow."""
+
+    def __init__(self, session: aiohttp.ClientSession, remote: RemoteRepo) -> None:
+        self.session, self.remote = session, remote
+        self.basic = aiohttp.BasicAuth(remote.username, remote.password or "") if remote.username else None
+
+    async def manifest(self, image: str, reference: str, limit: int) -> tuple[bytes, str]:
+        headers = {"Accept": ", ".join(MANIFEST_TYPES)}
+        try:
+            async with self.get(f"/v2/{image}/manifests/{reference}", headers) as answer:
+                if (answer.content_length or 0) > limit:
+                    raise Unavailable(f"upstream {self.remote.url} sent a manifest over {limit} bytes")
+                body = await answer.content.read(limit + 1)
+                media_type = answer.headers.get("Content-Type", "").split(";")[0].strip()
+        except FAILURES as exc:
+            raise Unavailable(_reason(self.remote, exc)) from None
+        if len(body) > limit:
+            raise Unavailable(f"upstream {self.remote.url} sent a manifest over {limit} bytes")
+        if is_digest(reference) and sha256_digest(body) != reference:
+            raise Unavailable(f"upstream {self.remote.url} sent a manifest whose digest is not {reference}")
+        return body, media_type
+
+    @asynccontextmanager
+    async def get(self, path: str, headers: dict[str, str] | None = None) -> AsyncIterator[aiohttp.ClientResponse]:
+        """GET ``path`` of upstream; Unavailable unless it answers 200."""
+        url = self.remote.url + path
+        answer = await self.session.get(url, headers=headers, auth=self.basic)
+        try:
+            challenge = answer.headers.get("WWW-Authenticate", "")
+            if answer.status == 401 and challenge.lower().startswith("bearer "):
+                answer.release()
+                token = await self._token(challenge)
+                answer = await self.session.get(url, headers={**(headers or {}), "Authorization": f"Bearer {token}"})
+            if answer.status != 200:
+                raise Unavailable(f"upstream {self.remote.url} answered {answer.status} to GET {path}")
+            yield answer
+        finally:
+            answer.release()
+
+    async def _token(self, challenge: str) -> str:
+        params = dict(CHALLENGE_PARAM.findall(challenge))
+        realm = params.pop("realm", "")
+        if not realm.startswith(("http://", "https://")):
+            raise Unavailable(f"upstream {self.remote.url} sent a Bearer challenge without a realm")
+        async with self.session.get(realm, params=params, auth=self.basic) as answer:
+            if answer.status != 200:
+                raise Unavailable(f"upstream {self.remote.url} refused a token ({answer.status} from {realm})")
+            doc = await answer.json(content_type=None)
+        token = doc.get("token") or doc.get("access_token") if isinstance(doc, dict) else None
+        if not isinstance(token, str):
+            raise Unavailable(f"upstream {self.remote.url} token answer has no token")
+        return token
