@@ -200,12 +200,18 @@ def _typed(doc: dict[str, Any], key: str, kind: type, default: Any, where: str) 
     return value
 
 
-def _repo(key: str, doc: Any) -> LocalRepo:
-    where = f"localRepositories.{key}"
+def _entry(section: str, key: Any, doc: Any, known: set[str]) -> tuple[str, dict[str, Any]]:
+    """(where, doc) of one repository's entry, its key and field names checked."""
+    where = f"{section}.{key}"
     if not REPO_KEY.fullmatch(str(key)):
         raise ConfigError(f"{where}: invalid repository key (lowercase letters, digits, '.', '_', '-')")
     doc = _mapping(doc if doc is not None else {}, where)
-    _known(doc, _REPO_KEYS, where)
+    _known(doc, known, where)
+    return where, doc
+
+
+def _repo(key: str, doc: Any) -> LocalRepo:
+    where, doc = _entry("localRepositories", key, doc, _REPO_KEYS)
     if doc.get("type", "docker") != "docker":
         raise ConfigError(f"{where}.type: only 'docker' repositories are served, got {doc['type']!r}")
     api = doc.get("dockerApiVersion", "V2")
@@ -229,11 +235,7 @@ def _user(name: str, doc: Any) -> User:
 
 
 def _virtual(key: Any, doc: Any, repos: dict[str, LocalRepo]) -> VirtualRepo:
-    where = f"virtualRepositories.{key}"
-    if not REPO_KEY.fullmatch(str(key)):
-        raise ConfigError(f"{where}: invalid repository key")
-    doc = _mapping(doc, where)
-    _known(doc, _VIRTUAL_KEYS, where)
+    where, doc = _entry("virtualRepositories", key, doc, _VIRTUAL_KEYS)
     members = doc.get("repositories")
     if not isinstance(members, list) or not members or not all(m in repos for m in members):
         raise ConfigError(f"{where}.repositories: a list of local repository keys is required")
@@ -245,11 +247,7 @@ def _virtual(key: Any, doc: Any, repos: dict[str, LocalRepo]) -> VirtualRepo:
 
 
 def _remote(key: Any, doc: Any) -> RemoteRepo:
-    where = f"remoteRepositories.{key}"
-    if not REPO_KEY.fullmatch(str(key)):
-        raise ConfigError(f"{where}: invalid repository key")
-    doc = _mapping(doc, where)
-    _known(doc, _REMOTE_KEYS, where)
+    where, doc = _entry("remoteRepositories", key, doc, _REMOTE_KEYS)
     url = doc.get("url")
     if not isinstance(url, str) or not re.fullmatch(r"https?://[^/\s]+(/\S*)?", url):
         raise ConfigError(f"{where}.url: an http:// or https:// URL of the upstream registry is required")
