@@ -1,0 +1,77 @@
+"""remote: a remote (pull-through) repository fetches from its upstream, caches, and serves the cache
+when upstream is gone; it sees a tag moved upstream; it takes no pushes.
+
+Each check starts an empty upstream registry (the CNCF registry) beside the stack and points the
+remote repository at it over the repository REST API (the ``upstream`` fixture).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures import images
+from fixtures.engine import Engine
+from fixtures.registry import RegistryClient
+from fixtures.targets import Target
+from fixtures.upstream import Upstream
+
+pytestmark = pytest.mark.capability("remote")
+
+
+def pull_through(docker: Engine, target: Target, image_name: str, tag: str) -> str:
+    """Pull ``image_name:tag`` from the remote repository with the engine; the digest it recorded."""
+    ep = target.endpoint(target.remote_repo)
+    docker.login(ep.registry_host, *target.deployer)
+    ref = ep.image_ref(image_name, tag)
+    pulled = docker.pull(ref)
+    docker.remove(ref)
+    (digest,) = [d.split("@", 1)[1] for d in pulled.attrs["RepoDigests"] if d.startswith(ep.image_ref(image_name))]
+    return digest
+
+
+def test_pull_through_gets_the_upstream_image(
+    docker: Engine, target: Target, upstream: Upstream, image_name: str
+) -> None:
+    """An image pushed upstream pulls through the remote repository with the engine, digest unchanged."""
+    image = images.image(image_name, layers=2)
+    upstream.client().push(image, image_name, "1").raise_for_status()
+    assert pull_through(docker, target, image_name, "1") == image.digest
+
+
+def test_cache_serves_the_image_when_upstream_is_gone(
+    docker: Engine, target: Target, upstream: Upstream, image_name: str
+) -> None:
+    """Once pulled, an image still pulls from the remote repository after its upstream has gone."""
+    image = images.image(image_name, layers=2)
+    upstream.client().push(image, image_name, "1").raise_for_status()
+    pull_through(docker, target, image_name, "1")
+    upstream.stop()
+    assert pull_through(docker, target, image_name, "1") == image.digest
+
+
+def test_uncached_image_with_upstream_gone_is_manifest_unknown(
+    remote: RegistryClient, upstream: Upstream, image_name: str
+) -> None:
+    """With upstream gone, an image never pulled before answers 404 MANIFEST_UNKNOWN, not an error page."""
+    upstream.stop()
+    answer = remote.manifest(image_name, "1")
+    assert answer.status_code == 404, answer.text[:200]
+    assert answer.json()["errors"][0]["code"] == "MANIFEST_UNKNOWN"
+
+
+def test_tag_moved_upstream_is_seen_after_the_retrieval_period(
+    remote: RegistryClient, upstream: Upstream, image_name: str
+) -> None:
+    """A tag re-pushed upstream resolves to the new image once the retrieval cache period (0 s here) passed."""
+    first, second = images.image(f"{image_name}-1"), images.image(f"{image_name}-2")
+    upstream.client().push(first, image_name, "1").raise_for_status()
+    assert remote.digest_of(image_name, "1") == first.digest
+    upstream.client().push(second, image_name, "1").raise_for_status()
+    assert remote.digest_of(image_name, "1") == second.digest
+
+
+def test_push_to_a_remote_repository_is_denied(remote: RegistryClient, image_name: str) -> None:
+    """A remote repository is a cache: a blob upload to it is refused with DENIED."""
+    answer = remote.upload(image_name, images.layer(image_name))
+    assert answer.status_code == 403, answer.text[:200]
+    assert answer.json()["errors"][0]["code"] == "DENIED"
