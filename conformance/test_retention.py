@@ -63,3 +63,13 @@ def test_evicted_tag_comes_back_from_the_trash_can(
     answer = admin.restore_from_trash(str(target.retention_repo), f"{image_name}/1")
     assert answer.status_code == 200, answer.text[:200]
     assert retention_registry.digest_of(image_name, "1") == first
+
+
+def test_overwriting_a_list_tag_keeps_its_platforms(registry: RegistryClient, image_name: str) -> None:
+    """Tag Retention 1: a list's tag overwritten replaces only the list; its platform manifests stay (by digest)."""
+    amd, arm = images.image(f"{image_name}-amd"), images.image(f"{image_name}-arm", platform="linux/arm64/v8")
+    listing = images.index([amd, arm], oci=False)
+    registry.push(listing, image_name, "1").raise_for_status()
+    push(registry, image_name, "1", 2)
+    assert not stored(registry, image_name, listing.digest), "the overwritten list itself is not kept"
+    assert [stored(registry, image_name, d) for d in (amd.digest, arm.digest)] == [True, True]

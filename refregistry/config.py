@@ -6,6 +6,8 @@ configuration, so a snippet can move between the two::
     anonymousAccess: false
     dockerReverseProxyMethod: SUBDOMAIN     # REPOPATHPREFIX | SUBDOMAIN | PORTPERREPO
     trashcanEnabled: true                   # removed tags stay restorable until emptied
+    systemProperties:                       # from artifactory.system.properties
+      artifactory.docker.complete.manifest.override.enabled: false
     users:
       admin:    {password: password, admin: true}
       reader:   {password: reader-pw}
@@ -105,6 +107,8 @@ class Config:
     token_ttl: int = 3600
     max_manifest_bytes: int = 4 * 1024 * 1024
     trashcan: bool = True
+    # artifactory.docker.complete.manifest.override.enabled: an overwritten list takes its sub-manifests along
+    complete_manifest_override: bool = False
     virtuals: dict[str, VirtualRepo] = field(default_factory=dict)
     remotes: dict[str, RemoteRepo] = field(default_factory=dict)
     # The document this was parsed from: the repository REST API edits it and parses it again.
@@ -172,7 +176,10 @@ _TOP_KEYS = {
     "tokenExpirySecs",
     "trashcanEnabled",
     "maxManifestBytes",
+    "systemProperties",
 }
+COMPLETE_OVERRIDE = "artifactory.docker.complete.manifest.override.enabled"
+_SYSTEM_PROPERTIES = {COMPLETE_OVERRIDE}
 _VIRTUAL_KEYS = {"repositories", "defaultDeploymentRepo", "resolveDockerTagsByTimestamp"}
 _REMOTE_KEYS = {"url", "username", "password", "retrievalCachePeriodSecs", "offline"}
 _REPO_KEYS = {"type", "dockerApiVersion", "maxUniqueTags", "dockerTagRetention", "blockPushingSchema1"}
@@ -281,6 +288,16 @@ def _permission(index: int, doc: Any, users: dict[str, User], repos: dict[str, A
     return Permission(str(user), tuple(targets), frozenset(actions))
 
 
+def _system_properties(doc: dict[str, Any]) -> dict[str, Any]:
+    """Artifactory system properties refregistry honours (artifactory.system.properties)."""
+    props = _mapping(doc.get("systemProperties", {}), "systemProperties")
+    _known(props, _SYSTEM_PROPERTIES, "systemProperties")
+    for key, value in props.items():
+        if not isinstance(value, bool):
+            raise ConfigError(f"systemProperties.{key}: expected true or false, got {value!r}")
+    return props
+
+
 def parse_config(doc: Any) -> Config:
     doc = _mapping(doc, "top level")
     _known(doc, _TOP_KEYS, "top level")
@@ -323,6 +340,7 @@ def parse_config(doc: Any) -> Config:
         token_ttl=ttl,
         max_manifest_bytes=max_manifest,
         trashcan=_typed(doc, "trashcanEnabled", bool, True, "top level"),
+        complete_manifest_override=_system_properties(doc).get(COMPLETE_OVERRIDE, False),
         virtuals=virtuals,
         remotes=remotes,
         source=copy.deepcopy(doc),

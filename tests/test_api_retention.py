@@ -8,6 +8,7 @@ import requests
 from fixtures import images
 from fixtures.process import RefRegistryProcess
 from fixtures.registry import RegistryClient
+from refregistry.config import ConfigError, parse_config
 from tests.conftest import ADMIN, StartServer
 
 REPOS = {
@@ -75,13 +76,39 @@ def test_max_unique_tags_evicts_latest_too(rr: RefRegistryProcess) -> None:
     assert reg.tags("app").json()["tags"] == ["1", "2"]
 
 
-def test_overwriting_a_list_with_a_manifest_removes_its_platforms(rr: RefRegistryProcess) -> None:
-    """A complete replacement: the old list's sub-manifests go with it (Tag Retention 1)."""
-    reg = client(rr, "docker-local")
+@pytest.mark.parametrize(("complete_override", "platforms_stay"), [(False, True), (True, False)])
+def test_overwriting_a_list_keeps_its_platforms_unless_complete_override(
+    start_server: StartServer, complete_override: bool, platforms_stay: bool
+) -> None:
+    """Overwriting a list's tag replaces only the list; with the system property its platforms go too."""
+    props = {"artifactory.docker.complete.manifest.override.enabled": complete_override}
+    reg = client(start_server({**CONFIG, "systemProperties": props}), "docker-local")
+    amd, arm = images.image("amd"), images.image("arm", platform="linux/arm64")
+    listing = images.index([amd, arm], oci=False)
+    reg.push(listing, "app", "1").raise_for_status()
+    push(reg, "1", 9)
+    assert not present(reg, listing.digest)
+    assert (present(reg, amd.digest), present(reg, arm.digest)) == (platforms_stay, platforms_stay)
+
+
+def test_evicting_a_list_revision_takes_its_platforms(rr: RefRegistryProcess) -> None:
+    """Beyond Tag Retention a list revision is evicted as one context, with its sub-manifests."""
+    reg = client(rr, "revisions-local")
     amd, arm = images.image("amd"), images.image("arm", platform="linux/arm64")
     reg.push(images.index([amd, arm], oci=False), "app", "1").raise_for_status()
-    push(reg, "1", 9)
+    for n in (2, 3):
+        push(reg, "1", n)
+    assert (present(reg, amd.digest), present(reg, arm.digest)) == (True, True), "kept as a revision"
+    push(reg, "1", 4)
     assert (present(reg, amd.digest), present(reg, arm.digest)) == (False, False)
+
+
+def test_unknown_system_property_is_refused() -> None:
+    """systemProperties takes only the properties refregistry honours, each a boolean."""
+    with pytest.raises(ConfigError, match=r"unknown key 'artifactory\.other'"):
+        parse_config({"systemProperties": {"artifactory.other": True}})
+    with pytest.raises(ConfigError, match="expected true or false"):
+        parse_config({"systemProperties": {"artifactory.docker.complete.manifest.override.enabled": "yes"}})
 
 
 def test_a_revision_another_tag_holds_stays(rr: RefRegistryProcess) -> None:

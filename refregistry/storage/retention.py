@@ -7,6 +7,9 @@
   evicts the oldest tag names first, each with all its revisions.  ``latest`` is not exempt.
 * Lazy: only the pushed image is looked at, on its push.  A manifest list goes as one context
   with its sub-manifests; anything another tag or list still holds stays.
+* Overwriting a list's tag with Tag Retention 1 replaces only the list: its sub-manifests stay,
+  pullable by digest (Artifactory's default), unless the system property
+  ``artifactory.docker.complete.manifest.override.enabled`` is true (``complete_override``).
 """
 
 from __future__ import annotations
@@ -14,13 +17,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..faults import RETENTION_OFF_BY_ONE, REVISIONS_NOT_EVICTED, Faults
+from ..mediatypes import LIST_TYPES
 
 if TYPE_CHECKING:
     from . import Storage
 
 
 def apply(
-    storage: Storage, repo: str, image: str, tag: str, max_unique: int, keep: int, faults: Faults | None = None
+    storage: Storage,
+    repo: str,
+    image: str,
+    tag: str,
+    max_unique: int,
+    keep: int,
+    faults: Faults | None = None,
+    complete_override: bool = False,
 ) -> list[str]:
     """Enforce both limits after ``tag`` was pushed; returns the digests of manifests removed."""
     faults = faults or Faults()
@@ -33,7 +44,7 @@ def apply(
     current = meta.resolve(repo, image, tag)
     previous = [d for d in meta.revisions(repo, image, tag) if d != current]
     for digest in previous[max(keep - 1, 0) :]:
-        removed += _drop(storage, repo, image, digest)
+        removed += _drop(storage, repo, image, digest, cascade=keep > 1 or complete_override)
     if max_unique > 0:
         names = meta.tags_by_age(repo, image)
         for old in names[: max(len(names) - max_unique, 0)]:
@@ -47,10 +58,13 @@ def apply(
     return removed
 
 
-def _drop(storage: Storage, repo: str, image: str, digest: str) -> list[str]:
-    """Remove a revision unless a tag or a list still holds it."""
+def _drop(storage: Storage, repo: str, image: str, digest: str, cascade: bool = True) -> list[str]:
+    """Remove a revision unless a tag or a list still holds it; ``cascade``: a list's sub-manifests too."""
     meta = storage.meta
     held = meta.parents_in_repo(repo, image, digest) > 0 or any(d == digest for _, d in meta.tags(repo, image))
     if held or meta.manifest(repo, image, digest) is None:
         return []
+    manifest = meta.manifest(repo, image, digest)
+    if not cascade and manifest is not None and manifest.media_type in LIST_TYPES:
+        return storage.delete_manifest(repo, image, digest, cascade=False)
     return storage.delete_manifest(repo, image, digest)
