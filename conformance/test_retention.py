@@ -11,7 +11,6 @@ import pytest
 from fixtures import images
 from fixtures.admin import AdminClient
 from fixtures.registry import RegistryClient
-from fixtures.targets import Target
 
 pytestmark = pytest.mark.capability("retention")
 
@@ -53,20 +52,21 @@ def test_latest_is_not_exempt(retention_registry: RegistryClient, image_name: st
 
 
 def test_evicted_tag_comes_back_from_the_trash_can(
-    retention_registry: RegistryClient, admin: AdminClient, target: Target, image_name: str
+    retention_registry: RegistryClient, retention_repo: str, admin: AdminClient, image_name: str
 ) -> None:
     """The tag Max Unique Tags evicted is restored from the trash can with its digest."""
     first = push(retention_registry, image_name, "1", 1)
     for tag in ("2", "3", "4"):
         push(retention_registry, image_name, tag, 1)
     assert not stored(retention_registry, image_name, first)
-    answer = admin.restore_from_trash(str(target.retention_repo), f"{image_name}/1")
+    answer = admin.restore_from_trash(retention_repo, f"{image_name}/1")
     assert answer.status_code == 200, answer.text[:200]
     assert retention_registry.digest_of(image_name, "1") == first
 
 
-def test_overwriting_a_list_tag_keeps_its_platforms(registry: RegistryClient, image_name: str) -> None:
+def test_overwriting_a_list_tag_keeps_its_platforms(overwriting_registry: RegistryClient, image_name: str) -> None:
     """Tag Retention 1: a list's tag overwritten replaces only the list; its platform manifests stay (by digest)."""
+    registry = overwriting_registry
     amd, arm = images.image(f"{image_name}-amd"), images.image(f"{image_name}-arm", platform="linux/arm64/v8")
     listing = images.index([amd, arm], oci=False)
     registry.push(listing, image_name, "1").raise_for_status()

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 
 from fixtures.process import RefRegistryProcess
 from fixtures.registry import RegistryClient
@@ -72,3 +73,19 @@ def test_broken_target_is_one_line_and_nonzero(
     output = done.stdout + done.stderr
     assert line in output, output[-2000:]
     assert "Traceback" not in output
+
+
+def test_settings_change_only_when_allowed_and_are_restored(live: RefRegistryProcess, tmp_path: Path) -> None:
+    """Retention checks on --repo: skipped with the reason by default; with --allow-config-changes they
+    set Max Unique Tags 3 and Tag Retention 3 for each check, pass, and the settings are back after."""
+    base = ("--target", live.url, "--repo", "docker-local", "--username", ADMIN[0], "--password", ADMIN[1])
+    base += ("--capabilities", "retention")
+    skipped = run_live(tmp_path / "default", *base, "-rs")
+    assert skipped.returncode == 0, skipped.stdout[-3000:]
+    assert "--retention-repo KEY or --allow-config-changes" in skipped.stdout
+    allowed = run_live(tmp_path / "allowed", *base, "--allow-config-changes")
+    assert allowed.returncode == 0, allowed.stdout[-3000:]
+    report = json.loads((tmp_path / "allowed" / "reports" / "latest" / "report.json").read_text())
+    assert report["summary"]["passed"] == len(report["results"]) >= 5
+    settings = requests.get(f"{live.url}/artifactory/api/repositories/docker-local", auth=ADMIN, timeout=30).json()
+    assert (settings["maxUniqueTags"], settings["dockerTagRetention"]) == (0, 1)
