@@ -149,6 +149,17 @@ REMOTE_ACCEPTS_PUSH = Fault(
     "A remote repository stores pushes as if it were a local one, instead of refusing them.",
     ("remote",),
 )
+LIST_PLATFORMS_STRIPPED = Fault(
+    "list-platforms-stripped",
+    "Manifest lists and OCI indexes are served without their entries' platform fields, so engines "
+    "find no manifest for their platform.",
+    ("multiarch",),
+)
+LIST_OVERRIDE_DROPS_PLATFORMS = Fault(
+    "list-override-drops-platforms",
+    "Overwriting a list's tag removes its platform manifests, as if complete.manifest.override were on.",
+    ("retention",),
+)
 
 CATALOGUE: tuple[Fault, ...] = (
     WRONG_CONTENT_DIGEST,
@@ -179,6 +190,8 @@ CATALOGUE: tuple[Fault, ...] = (
     REMOTE_NO_OFFLINE_CACHE,
     REMOTE_NEVER_REVALIDATES,
     REMOTE_ACCEPTS_PUSH,
+    LIST_OVERRIDE_DROPS_PLATFORMS,
+    LIST_PLATFORMS_STRIPPED,
 )
 BY_NAME = {f.name: f for f in CATALOGUE}
 

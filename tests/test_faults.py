@@ -318,6 +318,14 @@ def remote_refuses_pushes(server: RefRegistryProcess) -> None:
     assert remote_of_itself(server).upload("app", images.layer("x")).status_code == 403
 
 
+@probe("list-override-drops-platforms")
+def overwritten_list_leaves_its_platforms(server: RefRegistryProcess) -> None:
+    reg, arm = admin(server), images.image("arm", platform="linux/arm64")
+    reg.push(images.index([IMAGE, arm], oci=False), "app", "1").raise_for_status()
+    reg.push(images.image("other"), "app", "1").raise_for_status()
+    assert reg.manifest("app", arm.digest).status_code == 200
+
+
 def test_every_fault_has_a_probe_and_names_real_capabilities() -> None:
     """Workflow: the catalogue and the probes list the same faults; checks are known capabilities."""
     assert set(PROBES) == {f.name for f in CATALOGUE}
@@ -344,3 +352,11 @@ def test_fault_breaks_exactly_what_its_probe_checks(start_server: StartServer, f
     PROBES[fault](start_server(CONFIGS[fault], name="clean"))
     with pytest.raises(AssertionError):
         PROBES[fault](start_server(CONFIGS[fault], faults=(fault,), name="faulty"))
+
+
+@probe("list-platforms-stripped")
+def served_list_keeps_its_platforms(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    listing = images.index([IMAGE, images.image("arm", platform="linux/arm64/v8")])
+    reg.push(listing, "multi", "1").raise_for_status()
+    assert reg.manifest("multi", "1").content == listing.manifest.data

@@ -8,7 +8,13 @@ from aiohttp import web
 
 from ..config import LocalRepo
 from ..errors import Code, RegistryError
-from ..faults import LABELS_NOT_PROPAGATED, SKIP_BLOB_CHECK, WRONG_CONTENT_DIGEST
+from ..faults import (
+    LABELS_NOT_PROPAGATED,
+    LIST_OVERRIDE_DROPS_PLATFORMS,
+    LIST_PLATFORMS_STRIPPED,
+    SKIP_BLOB_CHECK,
+    WRONG_CONTENT_DIGEST,
+)
 from ..mediatypes import LIST_TYPES, SCHEMA1
 from ..storage import Manifest, retention
 from ..storage.blobs import sha256_digest
@@ -72,6 +78,11 @@ async def get(request: web.Request) -> web.StreamResponse:
     body = state(request).storage.blobs.read(m.digest, m.size)
     if body is None:
         raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"digest": m.digest})
+    if LIST_PLATFORMS_STRIPPED in state(request).faults and m.media_type in LIST_TYPES:
+        doc = json.loads(body)
+        for entry in doc["manifests"]:
+            entry.pop("platform", None)
+        body = json.dumps(doc).encode()
     headers = _headers(request, m)
     del headers["Content-Length"]
     return web.Response(status=200, body=body, headers=headers)
@@ -172,6 +183,7 @@ async def put(request: web.Request) -> web.StreamResponse:
             repo_config.max_unique_tags,
             repo_config.tag_retention,
             st.faults,
+            st.config.complete_manifest_override or LIST_OVERRIDE_DROPS_PLATFORMS in st.faults,
         )
     headers = {"Location": ctx.url(f"manifests/{digest}"), "Docker-Content-Digest": digest, "Content-Length": "0"}
     if parsed.subject:
