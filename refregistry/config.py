@@ -78,6 +78,7 @@ class RemoteRepo:
     # Metadata Retrieval Cache Period: how long a cached tag is served before upstream is asked again.
     retrieval_cache_secs: int = 7200
     offline: bool = False  # serve only what is cached, never ask upstream
+    socket_timeout_ms: int = 15000  # socketTimeoutMillis: connecting, and each read, to upstream
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ _TOP_KEYS = {
 COMPLETE_OVERRIDE = "artifactory.docker.complete.manifest.override.enabled"
 _SYSTEM_PROPERTIES = {COMPLETE_OVERRIDE}
 _VIRTUAL_KEYS = {"repositories", "defaultDeploymentRepo", "resolveDockerTagsByTimestamp"}
-_REMOTE_KEYS = {"url", "username", "password", "retrievalCachePeriodSecs", "offline"}
+_REMOTE_KEYS = {"url", "username", "password", "retrievalCachePeriodSecs", "offline", "socketTimeoutMillis"}
 _REPO_KEYS = {"type", "dockerApiVersion", "maxUniqueTags", "dockerTagRetention", "blockPushingSchema1"}
 _USER_KEYS = {"password", "admin"}
 _PERM_KEYS = {"user", "repositories", "actions"}
@@ -265,7 +266,10 @@ def _remote(key: Any, doc: Any) -> RemoteRepo:
     if period < 0:
         raise ConfigError(f"{where}.retrievalCachePeriodSecs: must be >= 0")
     offline = _typed(doc, "offline", bool, False, where)
-    return RemoteRepo(str(key), url.rstrip("/"), username, password, period, offline)
+    timeout = _typed(doc, "socketTimeoutMillis", int, 15000, where)
+    if timeout <= 0:
+        raise ConfigError(f"{where}.socketTimeoutMillis: must be positive")
+    return RemoteRepo(str(key), url.rstrip("/"), username, password, period, offline, timeout)
 
 
 def _permission(index: int, doc: Any, users: dict[str, User], repos: dict[str, Any]) -> Permission:

@@ -34,7 +34,6 @@ from .storage.blobs import sha256_digest
 from .validation import is_digest, parse_manifest
 
 SESSION = web.AppKey("upstream-session", aiohttp.ClientSession)
-TIMEOUT = aiohttp.ClientTimeout(total=None, connect=10, sock_read=60)
 FAILURES = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
 WRITES = ("PUT", "POST", "PATCH")
 
@@ -48,7 +47,7 @@ def setup(app: web.Application) -> None:
 
     async def session(app: web.Application) -> AsyncIterator[None]:
         # trust_env: an upstream behind a corporate proxy is reached the way the host reaches it.
-        async with aiohttp.ClientSession(timeout=TIMEOUT, trust_env=True, auto_decompress=False) as client:
+        async with aiohttp.ClientSession(trust_env=True, auto_decompress=False) as client:
             app[SESSION] = client
             yield
 
@@ -144,6 +143,8 @@ class _Upstream:
     def __init__(self, session: aiohttp.ClientSession, remote: RemoteRepo) -> None:
         self.session, self.remote = session, remote
         self.basic = aiohttp.BasicAuth(remote.username, remote.password or "") if remote.username else None
+        seconds = remote.socket_timeout_ms / 1000
+        self.timeout = aiohttp.ClientTimeout(total=None, connect=seconds, sock_read=seconds)
 
     async def manifest(self, image: str, reference: str, limit: int) -> tuple[bytes, str]:
         headers = {"Accept": ", ".join(MANIFEST_TYPES)}
@@ -165,13 +166,14 @@ class _Upstream:
     async def get(self, path: str, headers: dict[str, str] | None = None) -> AsyncIterator[aiohttp.ClientResponse]:
         """GET ``path`` of upstream; Unavailable unless it answers 200."""
         url = self.remote.url + path
-        answer = await self.session.get(url, headers=headers, auth=self.basic)
+        answer = await self.session.get(url, headers=headers, auth=self.basic, timeout=self.timeout)
         try:
             challenge = answer.headers.get("WWW-Authenticate", "")
             if answer.status == 401 and challenge.lower().startswith("bearer "):
                 answer.release()
                 token = await self._token(challenge)
-                answer = await self.session.get(url, headers={**(headers or {}), "Authorization": f"Bearer {token}"})
+                bearer = {**(headers or {}), "Authorization": f"Bearer {token}"}
+                answer = await self.session.get(url, headers=bearer, timeout=self.timeout)
             if answer.status != 200:
                 raise Unavailable(f"upstream {self.remote.url} answered {answer.status} to GET {path}")
             yield answer
@@ -183,7 +185,7 @@ class _Upstream:
         realm = params.pop("realm", "")
         if not realm.startswith(("http://", "https://")):
             raise Unavailable(f"upstream {self.remote.url} sent a Bearer challenge without a realm")
-        async with self.session.get(realm, params=params, auth=self.basic) as answer:
+        async with self.session.get(realm, params=params, auth=self.basic, timeout=self.timeout) as answer:
             if answer.status != 200:
                 raise Unavailable(f"upstream {self.remote.url} refused a token ({answer.status} from {realm})")
             doc = await answer.json(content_type=None)

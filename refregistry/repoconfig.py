@@ -53,7 +53,8 @@ def describe(config: Config, key: str) -> dict[str, Any] | None:
     if rclass == "remote":
         remote = config.remotes[key]
         shown = {"url": remote.url, "username": remote.username or ""}
-        return head | shown | {"retrievalCachePeriodSecs": remote.retrieval_cache_secs, "offline": remote.offline}
+        timing = {"retrievalCachePeriodSecs": remote.retrieval_cache_secs, "offline": remote.offline}
+        return head | shown | timing | {"socketTimeoutMillis": remote.socket_timeout_ms}
     if rclass == "virtual":
         virtual = config.virtuals[key]
         return head | {

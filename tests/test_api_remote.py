@@ -3,9 +3,11 @@ upstream is gone, revalidation after the retrieval period, read-only, config err
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 
 import pytest
+import requests
 
 from fixtures import images
 from fixtures.process import RefRegistryProcess
@@ -110,3 +112,19 @@ def test_remote_key_clashing_with_a_local_one_is_refused() -> None:
     """A remote repository cannot take a local repository's key."""
     with pytest.raises(ConfigError, match="another repository has that key"):
         parse_config({"remoteRepositories": {"docker-local": {"url": "http://x"}}})
+
+
+def test_unanswering_upstream_costs_only_the_socket_timeout(remote: Remote) -> None:
+    """An upstream that accepts but never answers: after socketTimeoutMillis the cache serves what it has."""
+    upstream, cache, _ = remote(socketTimeoutMillis=300)
+    image = images.image("timeout")
+    upstream.push(image, "app", "1").raise_for_status()
+    assert cache.digest_of("app", "1") == image.digest
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        moved = {"url": f"http://127.0.0.1:{silent.getsockname()[1]}"}
+        requests.post(f"{cache.base}/artifactory/api/repositories/docker-remote", json=moved, auth=ADMIN, timeout=30)
+        # Without the 300 ms socket timeout the cache would wait on the silent upstream past this read timeout.
+        answer = cache.request("HEAD", "app/manifests/1", timeout=10)
+        assert answer.headers["Docker-Content-Digest"] == image.digest
