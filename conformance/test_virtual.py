@@ -48,3 +48,14 @@ def test_content_of_a_later_member_is_pulled(registry_of: Registries, virtual: d
     through = registry_of(virtual["key"])
     assert through.digest_of(image_name, "1") == image.digest
     assert through.request("GET", f"{image_name}/blobs/{image.layers[0].digest}").content == image.layers[0].data
+
+
+def test_newest_push_wins_with_timestamp_resolution(
+    registry_of: Registries, newest_wins_virtual: dict, image_name: str
+) -> None:
+    """With resolveDockerTagsByTimestamp the same tag resolves to the member where it was pushed last."""
+    first, second = (registry_of(repo) for repo in newest_wins_virtual["repositories"][:2])
+    first.push(images.image(f"{image_name}-older"), image_name, "1").raise_for_status()
+    newer = images.image(f"{image_name}-newer")
+    second.push(newer, image_name, "1").raise_for_status()
+    assert registry_of(newest_wins_virtual["key"]).digest_of(image_name, "1") == newer.digest

@@ -160,6 +160,11 @@ LIST_OVERRIDE_DROPS_PLATFORMS = Fault(
     "Overwriting a list's tag removes its platform manifests, as if complete.manifest.override were on.",
     ("retention",),
 )
+VIRTUAL_IGNORES_TIMESTAMPS = Fault(
+    "virtual-ignores-timestamps",
+    "A virtual repository resolves tags in member order even with resolveDockerTagsByTimestamp on.",
+    ("virtual",),
+)
 
 CATALOGUE: tuple[Fault, ...] = (
     WRONG_CONTENT_DIGEST,
@@ -192,6 +197,7 @@ CATALOGUE: tuple[Fault, ...] = (
     REMOTE_ACCEPTS_PUSH,
     LIST_OVERRIDE_DROPS_PLATFORMS,
     LIST_PLATFORMS_STRIPPED,
+    VIRTUAL_IGNORES_TIMESTAMPS,
 )
 BY_NAME = {f.name: f for f in CATALOGUE}
 

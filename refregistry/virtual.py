@@ -14,7 +14,13 @@ from aiohttp import web
 from .config import VirtualRepo
 from .context import RequestContext
 from .errors import Code, RegistryError
-from .faults import VIRTUAL_FIRST_MEMBER_ONLY, VIRTUAL_IGNORES_DEFAULT_DEPLOYMENT, VIRTUAL_WRONG_ORDER, Faults
+from .faults import (
+    VIRTUAL_FIRST_MEMBER_ONLY,
+    VIRTUAL_IGNORES_DEFAULT_DEPLOYMENT,
+    VIRTUAL_IGNORES_TIMESTAMPS,
+    VIRTUAL_WRONG_ORDER,
+    Faults,
+)
 from .storage.meta import Metadata
 
 WRITES = {"deploy", "delete"}
@@ -39,11 +45,12 @@ def resolve(
             raise RegistryError(Code.DENIED, f"virtual repository '{virtual.key}' has no default deployment repository")
         ctx.repo = target
         return
-    ctx.repo = _member(request, ctx, virtual, members, meta) or members[0]
+    by_timestamp = virtual.by_timestamp and VIRTUAL_IGNORES_TIMESTAMPS not in faults
+    ctx.repo = _member(request, ctx, members, by_timestamp, meta) or members[0]
 
 
 def _member(
-    request: web.Request, ctx: RequestContext, virtual: VirtualRepo, members: list[str], meta: Metadata
+    request: web.Request, ctx: RequestContext, members: list[str], by_timestamp: bool, meta: Metadata
 ) -> str | None:
     image, info = str(ctx.image), request.match_info
     if "digest" in info and "/blobs/" in request.path:
@@ -56,6 +63,6 @@ def _member(
     if ":" in reference:
         return next((m for m in members if meta.manifest(m, image, reference)), None)
     having = [m for m in members if meta.resolve(m, image, reference)]
-    if virtual.by_timestamp and having:
+    if by_timestamp and having:
         return max(having, key=lambda m: meta.tag_updated(m, image, reference) or 0.0)
     return having[0] if having else None

@@ -234,7 +234,8 @@ VIRTUAL = {
         "docker-virtual": {
             "repositories": ["docker-local", "docker-dev-local"],
             "defaultDeploymentRepo": "docker-dev-local",
-        }
+        },
+        "docker-newest": {"repositories": ["docker-local", "docker-dev-local"], "resolveDockerTagsByTimestamp": True},
     },
 }
 
@@ -324,6 +325,14 @@ def overwritten_list_leaves_its_platforms(server: RefRegistryProcess) -> None:
     reg.push(images.index([IMAGE, arm], oci=False), "app", "1").raise_for_status()
     reg.push(images.image("other"), "app", "1").raise_for_status()
     assert reg.manifest("app", arm.digest).status_code == 200
+
+
+@probe("virtual-ignores-timestamps", config=VIRTUAL)
+def virtual_by_timestamp_serves_the_newest_push(server: RefRegistryProcess) -> None:
+    newer = images.image("newer")
+    in_repo(server, "docker-local").push(images.image("older"), "app", "1").raise_for_status()
+    in_repo(server, "docker-dev-local").push(newer, "app", "1").raise_for_status()
+    assert in_repo(server, "docker-newest").digest_of("app", "1") == newer.digest
 
 
 def test_every_fault_has_a_probe_and_names_real_capabilities() -> None:
