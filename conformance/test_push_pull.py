@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from fixtures import images
 from fixtures.admin import AdminClient
 from fixtures.engine import EXISTS, PUSHED, Engine
 from fixtures.registry import RegistryClient
@@ -77,3 +78,12 @@ def test_pushed_image_shows_in_artifactory_with_its_labels(
     assert properties.get("docker.manifest.digest") == [digest], properties
     assert properties.get("docker.repoName") == [image_name]
     assert {k: properties.get(f"docker.label.{k}") for k in LABELS} == {k: [v] for k, v in LABELS.items()}
+
+
+def test_manifest_put_answers_the_digest_of_what_was_sent(registry: RegistryClient, image_name: str) -> None:
+    """A manifest PUT answers 201 with Docker-Content-Digest and Location naming the manifest's own digest."""
+    image = images.image(image_name)
+    answer = registry.push(image, image_name, "1")
+    assert answer.status_code == 201, answer.text[:200]
+    assert answer.headers.get("Docker-Content-Digest") == image.digest
+    assert answer.headers.get("Location", "").endswith(f"/manifests/{image.digest}")

@@ -165,6 +165,17 @@ VIRTUAL_IGNORES_TIMESTAMPS = Fault(
     "A virtual repository resolves tags in member order even with resolveDockerTagsByTimestamp on.",
     ("virtual",),
 )
+PUT_ANSWERS_WRONG_DIGEST = Fault(
+    "put-answers-wrong-digest",
+    "A manifest PUT answers a Docker-Content-Digest that is not the manifest's; clients trusting it record it.",
+    ("push_pull",),
+)
+DIGEST_PULL_REWRITTEN = Fault(
+    "digest-pull-rewritten",
+    "A manifest asked for by digest is served re-serialized (other bytes, other digest): digest-pinned pulls,"
+    " trusted pulls and platform pulls fail verification (the engine pins even a pull by tag to a digest).",
+    ("content_trust", "multiarch", "push_pull", "remote"),
+)
 
 CATALOGUE: tuple[Fault, ...] = (
     WRONG_CONTENT_DIGEST,
@@ -198,6 +209,8 @@ CATALOGUE: tuple[Fault, ...] = (
     LIST_OVERRIDE_DROPS_PLATFORMS,
     LIST_PLATFORMS_STRIPPED,
     VIRTUAL_IGNORES_TIMESTAMPS,
+    PUT_ANSWERS_WRONG_DIGEST,
+    DIGEST_PULL_REWRITTEN,
 )
 BY_NAME = {f.name: f for f in CATALOGUE}
 

@@ -335,6 +335,19 @@ def virtual_by_timestamp_serves_the_newest_push(server: RefRegistryProcess) -> N
     assert in_repo(server, "docker-newest").digest_of("app", "1") == newer.digest
 
 
+@probe("put-answers-wrong-digest")
+def manifest_put_answers_its_digest(server: RefRegistryProcess) -> None:
+    answer = admin(server).push(IMAGE, "app", "1")
+    assert answer.headers["Docker-Content-Digest"] == IMAGE.digest
+
+
+@probe("digest-pull-rewritten")
+def manifest_by_digest_is_the_pushed_bytes(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    reg.push(IMAGE, "app", "1").raise_for_status()
+    assert reg.manifest("app", IMAGE.digest).content == IMAGE.manifest.data
+
+
 def test_every_fault_has_a_probe_and_names_real_capabilities() -> None:
     """Workflow: the catalogue and the probes list the same faults; checks are known capabilities."""
     assert set(PROBES) == {f.name for f in CATALOGUE}

@@ -9,9 +9,11 @@ from aiohttp import web
 from ..config import LocalRepo
 from ..errors import Code, RegistryError
 from ..faults import (
+    DIGEST_PULL_REWRITTEN,
     LABELS_NOT_PROPAGATED,
     LIST_OVERRIDE_DROPS_PLATFORMS,
     LIST_PLATFORMS_STRIPPED,
+    PUT_ANSWERS_WRONG_DIGEST,
     SKIP_BLOB_CHECK,
     WRONG_CONTENT_DIGEST,
 )
@@ -78,14 +80,23 @@ async def get(request: web.Request) -> web.StreamResponse:
     body = state(request).storage.blobs.read(m.digest, m.size)
     if body is None:
         raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"digest": m.digest})
-    if LIST_PLATFORMS_STRIPPED in state(request).faults and m.media_type in LIST_TYPES:
+    body = _faulty_body(request, m, body)
+    headers = _headers(request, m)
+    del headers["Content-Length"]
+    return web.Response(status=200, body=body, headers=headers)
+
+
+def _faulty_body(request: web.Request, m: Manifest, body: bytes) -> bytes:
+    """What the serving faults make of a manifest's bytes (unchanged without them)."""
+    faults = state(request).faults
+    if LIST_PLATFORMS_STRIPPED in faults and m.media_type in LIST_TYPES:
         doc = json.loads(body)
         for entry in doc["manifests"]:
             entry.pop("platform", None)
         body = json.dumps(doc).encode()
-    headers = _headers(request, m)
-    del headers["Content-Length"]
-    return web.Response(status=200, body=body, headers=headers)
+    if DIGEST_PULL_REWRITTEN in faults and is_digest(request.match_info["reference"]):
+        body = json.dumps(json.loads(body), indent=1).encode()
+    return body
 
 
 async def _read_body(request: web.Request, limit: int) -> bytes:
@@ -185,7 +196,8 @@ async def put(request: web.Request) -> web.StreamResponse:
             st.faults,
             st.config.complete_manifest_override or LIST_OVERRIDE_DROPS_PLATFORMS in st.faults,
         )
-    headers = {"Location": ctx.url(f"manifests/{digest}"), "Docker-Content-Digest": digest, "Content-Length": "0"}
+    answered = BOGUS_DIGEST if PUT_ANSWERS_WRONG_DIGEST in st.faults else digest
+    headers = {"Location": ctx.url(f"manifests/{digest}"), "Docker-Content-Digest": answered, "Content-Length": "0"}
     if parsed.subject:
         headers["OCI-Subject"] = parsed.subject
     return web.Response(status=201, headers=headers)
