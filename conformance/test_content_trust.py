@@ -84,3 +84,16 @@ def test_tag_repushed_unsigned_is_not_what_a_trusted_pull_gets(
     assert signed in pulled.stdout + pulled.stderr, pulled.stdout + pulled.stderr
     if pulled.returncode == 0:
         assert f"{endpoint.image_ref(image_name)}@{signed}" in docker.image(ref).attrs["RepoDigests"]
+
+
+def test_notary_certificate_is_verified(
+    trust_cli: TrustCli, docker: Engine, tls_endpoint: Endpoint, image_name: str
+) -> None:
+    """Without the Notary CA in $DOCKER_CONFIG/tls a signing push fails: x509 unknown authority."""
+    ref = tls_endpoint.image_ref(image_name, "1")
+    build(docker, ref, image_name)
+    trust_cli.distrust_notary()
+    pushed = trust_cli.push(ref)
+    assert pushed.returncode != 0
+    assert "error contacting notary server" in pushed.stderr, pushed.stderr
+    assert "x509: certificate signed by unknown authority" in pushed.stderr, pushed.stderr
