@@ -73,6 +73,7 @@ def test_tag_repushed_unsigned_is_not_what_a_trusted_pull_gets(
     """A signed tag overwritten by an unsigned push of other content: a trusted pull never gets the new content."""
     ref = endpoint.image_ref(image_name, "1")
     signed = signed_push(trust_cli, docker, ref, image_name)
+    docker.remove(ref)  # the signed image goes before the tag is rebuilt, or it would be left dangling
     build(docker, ref, f"{image_name} tampered")
     repushed = trust_cli.push(ref, signed=False)
     assert repushed.returncode == 0, repushed.stderr.strip()
