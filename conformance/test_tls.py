@@ -1,14 +1,37 @@
-"""tls: the registry's certificate is really verified by the engine, through certs.d."""
+"""tls: the registry's certificate is really verified, by the engine through certs.d and by HTTP clients.
+
+A certificate the engine cannot trust, one that does not name the host and one that has
+expired are each refused with the engine's own message; plain HTTP to a TLS port is sent to
+https; ``curl -k`` clients reach the registry; and an engine told ``--insecure-registry``
+pushes to a registry whose certificate it does not trust, and to a plain-HTTP one.
+"""
 
 from __future__ import annotations
 
-import pytest
+import contextlib
+import re
+import secrets
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
 
+import docker as docker_sdk
+import pytest
+import requests
+
+from fixtures import tlsfront
 from fixtures.engine import Engine
+from fixtures.pki import RunCA
+from fixtures.plugin import state_dir
+from fixtures.private_engine import PrivateEngine, beside, private_engine
+from fixtures.registry import RegistryClient, Session
 from fixtures.stackdefs import Endpoint
 from fixtures.targets import Target
 
 pytestmark = pytest.mark.capability("tls")
+# OpenSSL's reason when the server sends its self-signed root, and when it sends only the leaf.
+UNTRUSTED = r"(self-signed certificate in certificate chain|unable to get local issuer certificate)"
 
 
 def test_push_with_the_ca_in_certs_d_succeeds(
@@ -27,4 +50,144 @@ def test_push_without_the_ca_fails_with_unknown_authority(docker: Engine, endpoi
     ref = endpoint.image_ref(image_name, "1")
     docker.build(ref, {"tls.bin": image_name.encode()})
     errors = docker.push(ref).errors
-    assert any("x509: certificate signed by unknown authority" in e for e in errors), errors
+    assert errors == [f'Get "https://{endpoint.registry_host}/v2/": x509: certificate signed by unknown authority']
+
+
+# -- names and validity ---------------------------------------------------------------------------
+@pytest.fixture
+def run_ca(target: Target, tls_endpoint: Endpoint) -> tuple[str, Path]:
+    """(run id, CA file) of an embedded TLS stack: checks that change /etc/hosts and certs.d need both."""
+    if target.run is None or not isinstance(target.verify, str):
+        pytest.skip("this check writes /etc/hosts and certs.d for names of its own: embedded stacks only")
+    return target.run, Path(target.verify)
+
+
+@pytest.fixture
+def unlisted(target: Target, tls_endpoint: Endpoint, run_ca: tuple[str, Path]) -> Iterator[str]:
+    """The endpoint's host[:port] under an extra name for the stack's address, one its certificate does not list."""
+    run, ca = run_ca
+    hostport = tls_endpoint.registry_host.replace(target.host, f"unlisted-{secrets.token_hex(3)}.{target.host}")
+    with tlsfront.unlisted_name(run, socket.gethostbyname(target.host), hostport, ca):
+        yield hostport
+
+
+def test_push_to_a_name_the_certificate_does_not_cover_fails(
+    docker: Engine, tls_endpoint: Endpoint, target: Target, unlisted: str, image_name: str
+) -> None:
+    """The CA is trusted but the certificate does not name the host: x509: certificate is valid for …, not …."""
+    host, port = tlsfront.split_hostport(unlisted)
+    names = tlsfront.served_names(socket.gethostbyname(host), port, target.host)
+    ref = f"{unlisted}/{tls_endpoint.name_of(image_name)}:1"
+    docker.build(ref, {"tls.bin": image_name.encode()})
+    errors = docker.push(ref).errors
+    assert errors == [f'Get "https://{unlisted}/v2/": x509: certificate is valid for {", ".join(names)}, not {host}']
+
+
+@pytest.fixture
+def expired(target: Target, tls_endpoint: Endpoint, run_ca: tuple[str, Path]) -> Iterator[str]:
+    """host of a throwaway nginx in front of the stack serving a run-CA certificate that expired yesterday."""
+    run, _ = run_ca
+    host = f"expired-{secrets.token_hex(3)}.{target.host}"
+    with tlsfront.expired_front(run, target.id, RunCA(state_dir(run) / "ca"), host):
+        yield host
+
+
+def test_push_to_an_expired_certificate_fails(
+    docker: Engine, tls_endpoint: Endpoint, expired: str, image_name: str
+) -> None:
+    """Trusted CA, right name, notAfter in the past: x509: certificate has expired or is not yet valid."""
+    ref = f"{expired}/{tls_endpoint.name_of(image_name)}:1"
+    docker.build(ref, {"tls.bin": image_name.encode()})
+    errors = docker.push(ref).errors
+    message = rf'Get "https://{re.escape(expired)}/v2/": x509: certificate has expired or is not yet valid: '
+    message += r"current time \S+ is after \S+"
+    assert len(errors) == 1 and re.fullmatch(message, errors[0]), errors
+
+
+# -- plain HTTP and curl -k ---------------------------------------------------------------------------
+def test_plain_http_to_the_tls_port_is_redirected_to_https(
+    tls_endpoint: Endpoint, target: Target, anonymous: RegistryClient
+) -> None:
+    """Plain HTTP sent to the TLS port is answered with a redirect to https (nginx: 497 -> 307), not an HTML error."""
+    if tls_endpoint.stack.proxy == "direct":
+        pytest.skip("refregistry serves TLS itself here: redirecting plain HTTP is the reverse proxy's job")
+    host, port = tlsfront.split_hostport(tls_endpoint.registry_host)
+    answer = anonymous.request("GET", f"http://{host}:{port}/v2/", timeout=15)
+    location = urlsplit(answer.headers.get("Location", ""))
+    got = (answer.status_code // 100, location.scheme, location.port or 443, location.hostname in (host, target.host))
+    assert got == (3, "https", port, True), f"{answer.status_code} {answer.headers} {answer.text[:200]!r}"
+
+
+PINGS = ("/v2/", "/artifactory/api/system/ping")
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_ping_answers_without_verification_as_curl_k_does(tls_endpoint: Endpoint) -> None:
+    """`curl -k`: /v2/ (its challenge) and the Artifactory ping answer over TLS with verification off."""
+    _assert_pings(tls_endpoint, verify=False)
+
+
+def test_ping_answers_with_verification_against_the_ca(tls_endpoint: Endpoint, target: Target) -> None:
+    """`curl --cacert ca.crt`: the same answers with the certificate verified against the target's CA."""
+    _assert_pings(tls_endpoint, verify=target.verify)
+
+
+def test_ping_without_the_ca_fails_verification(tls_endpoint: Endpoint, run_ca: tuple[str, Path]) -> None:
+    """Plain `curl` (the system's CAs, not the run CA): certificate verify failed, self-signed in the chain."""
+    with pytest.raises(requests.exceptions.SSLError, match=rf"\[SSL: CERTIFICATE_VERIFY_FAILED\] .*{UNTRUSTED}"):
+        Session().get(f"{tls_endpoint.registry_url}/v2/", verify=requests.certs.where(), timeout=15)
+
+
+def _assert_pings(ep: Endpoint, verify: bool | str) -> None:
+    session = Session()
+    session.verify = verify
+    v2 = session.get(f"{ep.registry_url}/v2/", timeout=15)
+    ping = session.get(f"{ep.base_url}/artifactory/api/system/ping", timeout=15)
+    assert (v2.status_code in (200, 401), ping.status_code, ping.text) == (True, 200, "OK")
+    assert v2.headers.get("Docker-Distribution-Api-Version") == "registry/2.0"
+
+
+# -- --insecure-registry --------------------------------------------------------------------------------
+@pytest.fixture
+def insecure_engine(
+    target: Target, endpoint: Endpoint, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[tuple[Engine, PrivateEngine, str]]:
+    """(engine, its dockerd, the host:port it pushes to): a private engine on the stack's network, started with
+    --insecure-registry for that host:port, not trusting the stack's CA (its certs.d entry withdrawn); a
+    plain-HTTP stack is named at its network address, where nothing makes it insecure but the flag."""
+    if target.run is None:
+        pytest.skip("starts a second engine and changes certs.d on this machine: embedded stacks only")
+    with contextlib.ExitStack() as cleanup:  # undone in reverse, whatever failed
+        client = docker_sdk.from_env(timeout=120)
+        cleanup.callback(client.close)
+        pid, address = cleanup.enter_context(beside(client, target.run, target.id))
+        hostport = endpoint.registry_host
+        if isinstance(target.verify, str):
+            cleanup.enter_context(tlsfront.withdrawn_ca(target.run, hostport, Path(target.verify)))
+        else:
+            hostport = f"insecure-{secrets.token_hex(3)}.{endpoint.stack.host(target.run)}:{endpoint.stack.ports()[0]}"
+            cleanup.enter_context(tlsfront.named(target.run, address, [hostport]))
+        private = cleanup.enter_context(private_engine([hostport], pid))
+        monkeypatch.setenv("DOCKER_HOST", f"unix://{private.socket}")
+        monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+        engine = Engine.connect(tmp_path)
+        cleanup.callback(engine.close)
+        yield engine, private, hostport
+
+
+def test_insecure_registry_engine_pushes_without_trusting_the_certificate(
+    insecure_engine: tuple[Engine, PrivateEngine, str],
+    endpoint: Endpoint,
+    target: Target,
+    registry: RegistryClient,
+    image_name: str,
+) -> None:
+    """An engine started with --insecure-registry name:port pushes to a registry whose certificate it does not
+    trust (TLS not verified), or over plain HTTP."""
+    engine, private, hostport = insecure_engine
+    assert hostport in private.insecure_registries()
+    ref = f"{hostport}/{endpoint.name_of(image_name)}:1"
+    engine.build(ref, {"tls.bin": image_name.encode()})
+    engine.login(hostport, *target.deployer)
+    digest = engine.push(ref).check()
+    assert registry.digest_of(image_name, "1") == digest

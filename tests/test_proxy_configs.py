@@ -23,7 +23,7 @@ from requests.adapters import HTTPAdapter
 from fixtures import images
 from fixtures.imagebuild import ensure_stack_image
 from fixtures.pki import RunCA
-from fixtures.proxyconf import APACHE_MODULES, apply, check_command, listeners, proxy_command, render
+from fixtures.proxyconf import APACHE_MODULES, apply, check_command, https_root, listeners, proxy_command, render
 from fixtures.registry import RegistryClient, Session, parse_challenge
 from fixtures.stackdefs import BY_ID, EMBEDDED, HTTPS_PORT, REPOS, Stack, endpoint
 from fixtures.stackfiles import ADMIN, launch, write_directory
@@ -106,12 +106,28 @@ COMMON = {
         "timeout client 900s",
         "timeout server 900s",
         "log stdout format raw local0 warning",
+        "bind abns@refconf-https accept-proxy ssl crt /stack/tls/server.pem alpn http/1.1",
     ],
 }
 PER_PORT = {
     "nginx": ["listen {port} ssl;"],
     "apache": ["Listen {port}", "<VirtualHost *:{port}>", 'RequestHeader set X-Forwarded-Port "{port}"'],
-    "haproxy": ["bind :{port} ssl crt /stack/tls/server.pem alpn http/1.1"],
+    "haproxy": ["bind :{port}"],
+}
+# What each proxy does with plain HTTP sent to a TLS port: a redirect to https, never an HTML error page.
+PLAIN_HTTP = {
+    "nginx": ["error_page 497 =307 https://$http_host$request_uri;"],
+    "apache": ["ErrorDocument 400 https://s.run1.art.local/", "ErrorDocument 400 https://s.run1.art.local:5001/"],
+    "haproxy": [
+        "tcp-request inspect-delay 5s",
+        "tcp-request content accept if { req.ssl_hello_type 1 }",
+        "tcp-request content accept if HTTP",
+        "use_backend be_https if { req.ssl_hello_type 1 }",
+        "server https abns@refconf-https send-proxy-v2",
+        "server plain abns@refconf-plain send-proxy-v2",
+        "bind abns@refconf-plain accept-proxy",
+        "http-request redirect scheme https code 307",
+    ],
 }
 
 
@@ -123,6 +139,14 @@ def test_headers_streaming_and_tls_on_every_port(stack: Stack) -> None:
     assert [line for line in expected if line not in lines] == []
     ports = sorted(int(m) for m in re.findall(r"(?:listen |Listen |bind :)(\d+)", "\n".join(lines)))
     assert ports == sorted(stack.ports()) == sorted(p for p, _ in listeners(stack))
+
+
+@pytest.mark.parametrize("stack", [s for s in PROXIED if s.method == "ports"], ids=lambda s: s.id)
+def test_plain_http_to_a_tls_port_is_redirected(stack: Stack) -> None:
+    """Each proxy answers plain HTTP on its TLS ports with a redirect to https (reason in the config), not HTML."""
+    text = "".join(render(stack, HOST).values())
+    assert [line for line in PLAIN_HTTP[stack.proxy] if line not in lines_of(stack)] == []
+    assert "# Plain HTTP on a TLS port:" in text
 
 
 @pytest.mark.parametrize("stack", PROXIED, ids=lambda s: s.id)
@@ -275,9 +299,17 @@ def test_push_through_the_proxy(proxied: Proxied) -> None:
         assert catalog.status_code == 200 and point.name_of("proxytest/app") in catalog.json()["repositories"]
         stored = session.get(f"{point.base_url}/artifactory/api/storage/{repo}/proxytest/app/1", auth=ADMIN)
         assert stored.status_code == 200, f"not in {repo}: {stored.status_code}"
-    if stack.proxy == "nginx":
-        plain = session.get(f"http://{host}:{HTTPS_PORT}/v2/", allow_redirects=False, timeout=10)
-        assert (plain.status_code, plain.headers.get("Location")) == (307, f"https://{host}:{HTTPS_PORT}/v2/")
+    for port, _ in listeners(stack):
+        plain = session.put(f"http://{host}:{port}/v2/", data=b"x", allow_redirects=False, timeout=10)
+        assert (plain.status_code, plain.headers.get("Location")) == REDIRECT[stack.proxy](host, port)
+
+
+# Where plain HTTP to ``port`` is sent.  Apache's mod_ssl has lost the path and Host by then: 302 to the root.
+REDIRECT = {
+    "nginx": lambda host, port: (307, f"https://{host}:{port}/v2/"),
+    "haproxy": lambda host, port: (307, f"https://{host}:{port}/v2/"),
+    "apache": lambda host, port: (302, https_root(host, port)),
+}
 
 
 def _chunked_upload(registry: RegistryClient, name: str, data: bytes) -> None:
