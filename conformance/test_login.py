@@ -14,7 +14,7 @@ from fixtures.registry import RegistryClient, parse_challenge
 from fixtures.stackdefs import Endpoint
 from fixtures.targets import Target
 
-pytestmark = pytest.mark.capability("login")
+pytestmark = [pytest.mark.capability("login"), pytest.mark.auth]
 
 
 def test_docker_login_succeeds(docker: Engine, endpoint: Endpoint, target: Target) -> None:

@@ -30,7 +30,7 @@ def pushed(
     request: pytest.FixtureRequest, docker: Engine, target: Target, endpoint: Endpoint, image_name: str
 ) -> Iterator[PushedList]:
     """A two-platform list or index under ``image_name:1``, pushed by skopeo or by docker manifest."""
-    docker.login(endpoint.registry_host, *target.deployer)
+    docker.sign_in(endpoint.registry_host, target.deployer)
     with tempfile.TemporaryDirectory(prefix="refconf-multiarch-") as tmp:
         if request.param == "oci-index":
             yield push_oci_index(target, endpoint, image_name, "1", Path(tmp))

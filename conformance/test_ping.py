@@ -15,12 +15,14 @@ from fixtures.targets import Target
 pytestmark = pytest.mark.capability("ping")
 
 
+@pytest.mark.artifactory
 def test_system_ping_answers_ok(admin: AdminClient) -> None:
     """GET /artifactory/api/system/ping answers 200 with the body OK."""
     answer = admin.ping()
     assert (answer.status_code, answer.text.strip()) == (200, "OK"), answer.text[:200]
 
 
+@pytest.mark.auth
 def test_v2_challenges_anonymous_clients_with_bearer(anonymous: RegistryClient) -> None:
     """GET /v2/ without credentials answers 401 with a Bearer challenge naming realm and service."""
     answer = anonymous.request("GET", "/v2/")
@@ -31,6 +33,7 @@ def test_v2_challenges_anonymous_clients_with_bearer(anonymous: RegistryClient) 
     assert answer.headers.get("Docker-Distribution-Api-Version") == "registry/2.0"
 
 
+@pytest.mark.auth
 def test_challenge_realm_is_reachable_where_the_client_is(
     anonymous: RegistryClient, endpoint: Endpoint, target: Target
 ) -> None:

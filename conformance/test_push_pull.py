@@ -30,7 +30,7 @@ def test_pushed_image_pulls_back_with_the_same_digest(
     """Push a local image, remove it, pull it back: engine and registry agree on one digest throughout."""
     ref = endpoint.image_ref(image_name, "1")
     docker.build(ref, {**BASE, **app_layer(image_name)})
-    docker.login(endpoint.registry_host, *target.deployer)
+    docker.sign_in(endpoint.registry_host, target.deployer)
     digest = docker.push(ref).check()
     assert registry.digest_of(image_name, "1") == digest
     docker.remove(ref)
@@ -42,7 +42,7 @@ def test_second_image_uploads_only_its_new_layer(
     docker: Engine, endpoint: Endpoint, target: Target, image_name: str
 ) -> None:
     """An image sharing its base layer with one already pushed uploads only its own layer."""
-    docker.login(endpoint.registry_host, *target.deployer)
+    docker.sign_in(endpoint.registry_host, target.deployer)
     base, app = endpoint.image_ref(image_name, "base"), endpoint.image_ref(image_name, "app")
     docker.build(base, BASE)
     docker.push(base).check()
@@ -52,6 +52,7 @@ def test_second_image_uploads_only_its_new_layer(
     assert sorted(pushed.layers.values()) == sorted([EXISTS, PUSHED]), pushed.layers
 
 
+@pytest.mark.auth
 def test_user_without_deploy_permission_is_refused(
     docker: Engine, endpoint: Endpoint, reader: tuple[str, str], image_name: str
 ) -> None:
@@ -64,13 +65,14 @@ def test_user_without_deploy_permission_is_refused(
     assert any("denied" in e.lower() or "unauthorized" in e.lower() for e in errors), errors
 
 
+@pytest.mark.artifactory
 def test_pushed_image_shows_in_artifactory_with_its_labels(
     docker: Engine, endpoint: Endpoint, target: Target, admin: AdminClient, image_name: str
 ) -> None:
     """The pushed tag is a manifest.json item under the repository, its labels docker.label.* properties."""
     ref = endpoint.image_ref(image_name, "1")
     docker.build(ref, app_layer(image_name), labels=LABELS)
-    docker.login(endpoint.registry_host, *target.deployer)
+    docker.sign_in(endpoint.registry_host, target.deployer)
     digest = docker.push(ref).check()
     item = f"{image_name}/1/manifest.json"
     assert admin.storage(endpoint.repo, item).status_code == 200

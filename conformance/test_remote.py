@@ -21,7 +21,7 @@ pytestmark = pytest.mark.capability("remote")
 def pull_through(docker: Engine, target: Target, image_name: str, tag: str) -> str:
     """Pull ``image_name:tag`` from the remote repository with the engine; the digest it recorded."""
     ep = target.endpoint(target.remote_repo)
-    docker.login(ep.registry_host, *target.deployer)
+    docker.sign_in(ep.registry_host, target.deployer)
     ref = ep.image_ref(image_name, tag)
     pulled = docker.pull(ref)
     docker.remove(ref)

@@ -7,8 +7,11 @@ so these runs need the Docker engine but no stack image.
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -89,3 +92,51 @@ def test_settings_change_only_when_allowed_and_are_restored(live: RefRegistryPro
     assert report["summary"]["passed"] == len(report["results"]) >= 5
     settings = requests.get(f"{live.url}/artifactory/api/repositories/docker-local", auth=ADMIN, timeout=30).json()
     assert (settings["maxUniqueTags"], settings["dockerTagRetention"]) == (0, 1)
+
+
+@pytest.fixture
+def cncf_registry(tmp_path: Path) -> Iterator[str]:
+    """The CNCF registry (Debian's docker-registry), started by hand on loopback as a new user would."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "config.yml"
+    config.write_text(
+        f"version: 0.1\nlog: {{level: warn}}\nstorage:\n  filesystem: {{rootdirectory: {tmp_path / 'data'}}}\n"
+        f"  delete: {{enabled: true}}\nhttp: {{addr: '127.0.0.1:{port}'}}\n"
+    )
+    log = (tmp_path / "registry.log").open("w")
+    server = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while not _answers(f"{url}/v2/"):
+            assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "registry.log").read_text()
+            time.sleep(0.05)  # polling a condition, not waiting a fixed time
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
+def test_bare_cncf_registry_gives_a_readable_report(cncf_registry: str, tmp_path: Path) -> None:
+    """Against a registry that is not Artifactory: Artifactory and auth checks are unsupported with the
+    evidence, nothing errors, and what fails says why in one line."""
+    done = run_live(tmp_path, "--target", cncf_registry, "--method", "repopath", "--repo", "library")
+    report = json.loads((tmp_path / "reports" / "latest" / "report.json").read_text())
+    summary = report["summary"]
+    assert summary["error"] == 0, done.stdout[-3000:]
+    assert summary["passed"] >= 10 and summary["unsupported"] >= 30, summary
+    messages = {r["message"] for r in report["results"] if r["outcome"] == "unsupported"}
+    assert any("plain OCI registry (GET /artifactory/api/system/version answered 404" in m for m in messages)
+    assert any("asks for no authentication (GET /v2/ without credentials answered 200)" in m for m in messages)
+    for result in report["results"]:
+        assert "\n" not in result["message"] and "Traceback" not in result["message"], result
