@@ -5,6 +5,10 @@ in real registries or proxy setups; ``refregistry serve --fault NAME`` switches 
 ``checks`` column names the conformance capabilities (CONVENTIONS.md) whose checks must fail
 with it.  ``refregistry faults --json`` prints this table; the self-tests read it.  All are
 off by default: the code tests a frozen set once per request path, nothing more.
+
+A few faults live in the stack around refregistry rather than in it (``where="stack"``): the
+harness applies them when it builds a stack (a certificate, a proxy config) and refregistry
+accepts and ignores them, so ``--fault`` names every defect the same way.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ class Fault:
     name: str
     summary: str
     checks: tuple[str, ...]
+    where: str = "refregistry"  # or "stack": applied by the harness that builds the stack
 
 
 WRONG_CONTENT_DIGEST = Fault(
@@ -176,6 +181,12 @@ DIGEST_PULL_REWRITTEN = Fault(
     " trusted pulls and platform pulls fail verification (the engine pins even a pull by tag to a digest).",
     ("content_trust", "multiarch", "push_pull", "remote"),
 )
+CERT_WITHOUT_REPO_NAMES = Fault(
+    "cert-without-repo-names",
+    "The stack's certificate names only its base host, not the per-repository names the subdomain method uses.",
+    ("tls",),
+    where="stack",
+)
 
 CATALOGUE: tuple[Fault, ...] = (
     WRONG_CONTENT_DIGEST,
@@ -211,6 +222,7 @@ CATALOGUE: tuple[Fault, ...] = (
     VIRTUAL_IGNORES_TIMESTAMPS,
     PUT_ANSWERS_WRONG_DIGEST,
     DIGEST_PULL_REWRITTEN,
+    CERT_WITHOUT_REPO_NAMES,
 )
 BY_NAME = {f.name: f for f in CATALOGUE}
 
