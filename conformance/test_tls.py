@@ -20,13 +20,13 @@ import docker as docker_sdk
 import pytest
 import requests
 
-from fixtures import tlsfront
+from fixtures import certchain, tlsfront
 from fixtures.engine import Engine
 from fixtures.pki import RunCA
 from fixtures.plugin import state_dir
 from fixtures.private_engine import PrivateEngine, beside, private_engine
 from fixtures.registry import RegistryClient, Session
-from fixtures.stackdefs import Endpoint
+from fixtures.stackdefs import REPOS, Endpoint
 from fixtures.targets import Target
 
 pytestmark = pytest.mark.capability("tls")
@@ -191,3 +191,50 @@ def test_insecure_registry_engine_pushes_without_trusting_the_certificate(
     engine.login(hostport, *target.deployer)
     digest = engine.push(ref).check()
     assert registry.digest_of(image_name, "1") == digest
+
+
+# -- the served certificate, as a live target's operator needs to know it ---------------------------
+MIN_DAYS = 14  # warn early enough to renew before clients start failing
+
+
+def names_in_use(target: Target) -> list[str]:
+    """Every host name clients use for the target: each repository's registry host and the REST API's."""
+    repos = REPOS if target.run is not None else [target.repo, target.promote_to, target.retention_repo]
+    hosts = {urlsplit(target.endpoint(r).registry_url).hostname for r in repos if r}
+    return sorted({*hosts, urlsplit(target.api_url).hostname} - {None})  # type: ignore[arg-type]
+
+
+def chain_for(tls_endpoint: Endpoint, name: str) -> list:
+    parts = urlsplit(tls_endpoint.registry_url)
+    return certchain.served_chain(name, parts.port or 443, name)
+
+
+def test_certificate_is_valid_for_weeks_ahead(tls_endpoint: Endpoint) -> None:
+    """The served certificate is in its validity period and has at least 14 days left."""
+    (leaf, *_) = chain_for(tls_endpoint, str(urlsplit(tls_endpoint.registry_url).hostname))
+    left = certchain.days_left(leaf)
+    assert left >= MIN_DAYS, (
+        f"the certificate of {tls_endpoint.registry_host} expires {leaf.not_valid_after_utc:%Y-%m-%d %H:%M} UTC"
+        f" ({left:.1f} days left; renew it before clients refuse it)"
+    )
+
+
+def test_certificate_names_cover_every_name_in_use(target: Target, tls_endpoint: Endpoint) -> None:
+    """Each host name clients use gets a certificate that names it (subdomain stacks: every repository's)."""
+    uncovered = {}
+    for name in names_in_use(target):
+        (leaf, *_) = chain_for(tls_endpoint, name)
+        if not any(certchain.covers(pattern, name) for pattern in certchain.names_of(leaf)):
+            uncovered[name] = certchain.names_of(leaf)
+    assert not uncovered, f"certificates do not name the hosts in use: {uncovered}"
+
+
+def test_certificate_chain_is_complete(target: Target, tls_endpoint: Endpoint) -> None:
+    """The server sends a chain in which each certificate is issued by the next, ending at a trusted CA."""
+    chain = chain_for(tls_endpoint, str(urlsplit(tls_endpoint.registry_url).hostname))
+    assert certchain.chain_gaps(chain) == []
+    bundle = certchain.load_bundle(target.verify if isinstance(target.verify, str) else requests.certs.where())
+    assert certchain.anchored(chain[-1], bundle), (
+        f"the chain ends at {chain[-1].subject.rfc4514_string()}, issued by {chain[-1].issuer.rfc4514_string()},"
+        " which is no CA the client trusts: an intermediate certificate is missing"
+    )

@@ -12,11 +12,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
 
+from fixtures.pki import RunCA
 from fixtures.process import RefRegistryProcess
 from fixtures.registry import RegistryClient
 from tests.conftest import ADMIN, PERMISSIONS_CONFIG, StartServer
@@ -140,3 +142,27 @@ def test_bare_cncf_registry_gives_a_readable_report(cncf_registry: str, tmp_path
     assert any("asks for no authentication (GET /v2/ without credentials answered 200)" in m for m in messages)
     for result in report["results"]:
         assert "\n" not in result["message"] and "Traceback" not in result["message"], result
+
+
+def test_live_certificate_report_names_what_needs_attention(tmp_path: Path) -> None:
+    """A live TLS target whose certificate ends in 5 days: the expiry check fails saying when; the
+    names and the chain it serves pass."""
+    ca = RunCA(tmp_path / "ca")
+    soon = datetime.now(UTC) + timedelta(days=5)
+    tls = ca.issue(["localhost", "127.0.0.1"], tmp_path / "tls", not_after=soon)
+    extra = ("--tls-cert", str(tls.cert_chain), "--tls-key", str(tls.key))
+    with RefRegistryProcess(tmp_path / "data", config=None, extra=extra) as server:
+        port = server.url.rsplit(":", 1)[1]
+        done = run_live(
+            tmp_path,
+            *("--target", f"https://localhost:{port}", "--ca-bundle", str(ca.cert_path)),
+            *("--username", ADMIN[0], "--password", ADMIN[1], "--capabilities", "tls"),
+        )
+    report = json.loads((tmp_path / "reports" / "latest" / "report.json").read_text())
+    outcome = {r["nodeid"].split("::")[1].split("[")[0]: r for r in report["results"]}
+    expiry = outcome["test_certificate_is_valid_for_weeks_ahead"]
+    assert expiry["outcome"] == "failed", done.stdout[-2000:]
+    assert f"the certificate of localhost:{port} expires {soon:%Y-%m-%d}" in expiry["message"]
+    assert "days left; renew it before clients refuse it" in expiry["message"]
+    for check in ("test_certificate_names_cover_every_name_in_use", "test_certificate_chain_is_complete"):
+        assert outcome[check]["outcome"] == "passed", outcome[check]
