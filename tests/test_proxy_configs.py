@@ -208,8 +208,15 @@ def test_proxy_accepts_its_config(
     run_ca.issue(stack.names("run1"), tmp_path / "tls")
     argv = check_command(stack)
     volumes = {str(tmp_path): {"bind": "/stack", "mode": "ro"}}
-    output = client.containers.run(image, argv[1:], entrypoint=argv[0], remove=True, stderr=True, volumes=volumes)
-    assert re.search(rb"successful|Syntax OK|Configuration file is valid", output), output
+    # create, start, remove in finally: run(remove=True) leaves the container behind if it cannot start.
+    container = client.containers.create(image, argv[1:], entrypoint=argv[0], volumes=volumes, network_mode="none")
+    try:
+        container.start()
+        status = container.wait(timeout=120)["StatusCode"]
+        output = container.logs(stdout=True, stderr=True)
+    finally:
+        container.remove(force=True)
+    assert status == 0 and re.search(rb"successful|Syntax OK|Configuration file is valid", output), output
 
 
 class PinnedAdapter(HTTPAdapter):
