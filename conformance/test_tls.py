@@ -40,7 +40,7 @@ def test_push_with_the_ca_in_certs_d_succeeds(
     """With the CA in /etc/docker/certs.d/<host:port>/ the push verifies and succeeds, no engine restart."""
     ref = tls_endpoint.image_ref(image_name, "1")
     docker.build(ref, {"tls.bin": image_name.encode()})
-    docker.login(tls_endpoint.registry_host, *target.deployer)
+    docker.sign_in(tls_endpoint.registry_host, target.deployer)
     docker.push(ref).check()
 
 
@@ -121,12 +121,14 @@ def test_plain_http_to_the_tls_port_is_redirected_to_https(
 PINGS = ("/v2/", "/artifactory/api/system/ping")
 
 
+@pytest.mark.artifactory
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 def test_ping_answers_without_verification_as_curl_k_does(tls_endpoint: Endpoint) -> None:
     """`curl -k`: /v2/ (its challenge) and the Artifactory ping answer over TLS with verification off."""
     _assert_pings(tls_endpoint, verify=False)
 
 
+@pytest.mark.artifactory
 def test_ping_answers_with_verification_against_the_ca(tls_endpoint: Endpoint, target: Target) -> None:
     """`curl --cacert ca.crt`: the same answers with the certificate verified against the target's CA."""
     _assert_pings(tls_endpoint, verify=target.verify)
@@ -188,7 +190,7 @@ def test_insecure_registry_engine_pushes_without_trusting_the_certificate(
     assert hostport in private.insecure_registries()
     ref = f"{hostport}/{endpoint.name_of(image_name)}:1"
     engine.build(ref, {"tls.bin": image_name.encode()})
-    engine.login(hostport, *target.deployer)
+    engine.sign_in(hostport, target.deployer)
     digest = engine.push(ref).check()
     assert registry.digest_of(image_name, "1") == digest
 
