@@ -188,6 +188,114 @@ CERT_WITHOUT_REPO_NAMES = Fault(
     where="stack",
 )
 
+UPLOAD_CANCEL_IGNORED = Fault(
+    "upload-cancel-ignored",
+    "DELETE of an upload in progress answers 204 but the session lives on: its status still answers.",
+    ("oci_push",),
+)
+UPLOAD_RANGE_EXCLUSIVE = Fault(
+    "upload-range-exclusive",
+    "Upload Range headers give the end offset exclusive (0-22 after 22 bytes), one past the spec's last byte.",
+    ("oci_push",),
+)
+CLOSE_PUT_DROPS_CHUNKS = Fault(
+    "close-put-drops-chunks",
+    "The closing PUT of an upload keeps only its own body, dropping what the PATCHes sent (DIGEST_INVALID).",
+    ("oci_push",),
+)
+MOUNT_WITHOUT_FROM_REFUSED = Fault(
+    "mount-without-from-refused",
+    "POST ?mount= without from answers 405 instead of opening an upload (zot #442).",
+    ("oci_push",),
+)
+MOUNT_ANSWERS_WRONG_LOCATION = Fault(
+    "mount-answers-wrong-location",
+    "A cross-repository mount opens its upload under the from repository: the Location names the source.",
+    ("oci_push",),
+)
+MANIFEST_CONTENT_TYPE_REWRITTEN = Fault(
+    "manifest-content-type-rewritten",
+    "Manifests are served as application/json, not with the media type they were pushed with.",
+    ("oci_pull",),
+)
+MALFORMED_REFERENCE_500 = Fault(
+    "malformed-reference-500",
+    "A manifest reference that is neither a valid tag nor a well-formed digest crashes the handler (500).",
+    ("oci_pull",),
+)
+UNKNOWN_FIELDS_DROPPED = Fault(
+    "unknown-fields-dropped",
+    "Pushed manifests are stored re-serialized from the fields the registry knows: unknown ones are lost.",
+    ("oci_push",),
+)
+EMPTY_LAYERS_CRASH = Fault(
+    "empty-layers-crash",
+    "A manifest with an empty layers list crashes the handler (500), which takes layers[0] for granted.",
+    ("oci_push",),
+)
+MANIFEST_LIMIT_1MIB = Fault(
+    "manifest-limit-1mib",
+    "Manifests over 1 MiB are refused with 413 (a proxy's default body limit), below the spec's 4 MB.",
+    ("oci_push",),
+)
+UPLOAD_COMMIT_ANSWERS_204 = Fault(
+    "upload-commit-answers-204",
+    "A completed blob upload answers 204 No Content instead of 201 Created (clients accepting any 2xx never notice).",
+    ("oci_push",),
+)
+OVERSIZE_MANIFEST_500 = Fault(
+    "oversize-manifest-500",
+    "A manifest over the size limit answers 500 instead of 413.",
+    ("oci_push",),
+)
+
+PAGINATION_LINK_LOOPS = Fault(
+    "pagination-link-loops",
+    "tags/list and _catalog build their Link from the request's own last instead of the page's, so "
+    "following rel=next returns the same page forever.",
+    ("oci_discovery", "catalog"),
+)
+REFERRERS_404_FOR_UNKNOWN = Fault(
+    "referrers-404-for-unknown",
+    "referrers answers 404 MANIFEST_UNKNOWN for a subject not in the repository instead of an empty index.",
+    ("oci_discovery",),
+)
+REFERRERS_BEFORE_SUBJECT_LOST = Fault(
+    "referrers-before-subject-lost",
+    "A manifest pushed before its subject exists is stored but never listed among the subject's referrers.",
+    ("oci_discovery",),
+)
+REFERRERS_NO_CONFIG_ARTIFACT_TYPE = Fault(
+    "referrers-no-config-artifact-type",
+    "referrers descriptors take artifactType only from the manifest's field, never from its config's media type.",
+    ("oci_discovery",),
+)
+NO_OCI_SUBJECT_HEADER = Fault(
+    "no-oci-subject-header",
+    "A manifest PUT with a subject answers no OCI-Subject header, so clients also maintain the referrers tag.",
+    ("oci_discovery",),
+)
+TAG_DELETE_REMOVES_MANIFEST = Fault(
+    "tag-delete-removes-manifest",
+    "Deleting a tag deletes the manifest it points at, with every other tag on it.",
+    ("oci_management",),
+)
+DELETE_LEAVES_MANIFEST = Fault(
+    "delete-leaves-manifest",
+    "A manifest DELETE by digest answers 202 but only removes its tags: the manifest is still served by digest.",
+    ("oci_management",),
+)
+DELETE_UNKNOWN_MANIFEST_ACCEPTED = Fault(
+    "delete-unknown-manifest-accepted",
+    "Deleting a manifest that does not exist answers 202 instead of 404 MANIFEST_UNKNOWN.",
+    ("oci_management",),
+)
+DELETED_BLOB_STILL_SERVED = Fault(
+    "deleted-blob-still-served",
+    "Blob DELETE answers 202 but keeps the blob: it is still served afterwards.",
+    ("oci_management",),
+)
+
 CATALOGUE: tuple[Fault, ...] = (
     WRONG_CONTENT_DIGEST,
     ACCEPT_DIGEST_MISMATCH,
@@ -223,6 +331,27 @@ CATALOGUE: tuple[Fault, ...] = (
     PUT_ANSWERS_WRONG_DIGEST,
     DIGEST_PULL_REWRITTEN,
     CERT_WITHOUT_REPO_NAMES,
+    UPLOAD_CANCEL_IGNORED,
+    UPLOAD_RANGE_EXCLUSIVE,
+    CLOSE_PUT_DROPS_CHUNKS,
+    MOUNT_WITHOUT_FROM_REFUSED,
+    MOUNT_ANSWERS_WRONG_LOCATION,
+    MANIFEST_CONTENT_TYPE_REWRITTEN,
+    MALFORMED_REFERENCE_500,
+    UNKNOWN_FIELDS_DROPPED,
+    EMPTY_LAYERS_CRASH,
+    MANIFEST_LIMIT_1MIB,
+    OVERSIZE_MANIFEST_500,
+    UPLOAD_COMMIT_ANSWERS_204,
+    PAGINATION_LINK_LOOPS,
+    REFERRERS_404_FOR_UNKNOWN,
+    REFERRERS_BEFORE_SUBJECT_LOST,
+    REFERRERS_NO_CONFIG_ARTIFACT_TYPE,
+    NO_OCI_SUBJECT_HEADER,
+    TAG_DELETE_REMOVES_MANIFEST,
+    DELETE_LEAVES_MANIFEST,
+    DELETE_UNKNOWN_MANIFEST_ACCEPTED,
+    DELETED_BLOB_STILL_SERVED,
 )
 BY_NAME = {f.name: f for f in CATALOGUE}
 

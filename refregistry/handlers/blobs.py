@@ -9,7 +9,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractStreamWriter
 
 from ..errors import Code, RegistryError
-from ..faults import BLOB_HEAD_MISSING, NO_RANGE, WRONG_CONTENT_DIGEST
+from ..faults import BLOB_HEAD_MISSING, DELETED_BLOB_STILL_SERVED, NO_RANGE, WRONG_CONTENT_DIGEST
 from ..validation import check_digest
 from .base import context, state
 
@@ -110,6 +110,8 @@ async def get(request: web.Request) -> web.StreamResponse:
 
 async def delete(request: web.Request) -> web.StreamResponse:
     _locate(request)
+    if DELETED_BLOB_STILL_SERVED in state(request).faults:
+        return web.Response(status=202, headers={"Content-Length": "0"})
     raise RegistryError(
         Code.UNSUPPORTED,
         "blob deletion is not supported; delete the tag and orphan layers are cleaned up",

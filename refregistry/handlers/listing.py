@@ -7,18 +7,22 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from ..errors import Code, RegistryError
-from ..faults import IGNORE_PAGINATION, UNSORTED_TAGS
+from ..faults import IGNORE_PAGINATION, PAGINATION_LINK_LOOPS, UNSORTED_TAGS
 from .base import context, json_answer, page_size, paginate, state
 
 
 def _page(request: web.Request, items: list[str], url: str) -> tuple[list[str], dict[str, str]]:
-    if IGNORE_PAGINATION in state(request).faults:
+    faults = state(request).faults
+    if IGNORE_PAGINATION in faults:
         return items, {}
     n = page_size(request)
     page, more = paginate(items, n, request.query.get("last"))
     headers = {}
     if more and page:
-        headers["Link"] = f'<{url}?{urlencode({"n": n, "last": page[-1]})}>; rel="next"'
+        # The next page starts after this one's last item (the fault echoes the request's own last).
+        last = request.query.get("last", "") if PAGINATION_LINK_LOOPS in faults else page[-1]
+        query = {"n": n, "last": last} if last else {"n": n}
+        headers["Link"] = f'<{url}?{urlencode(query)}>; rel="next"'
     return page, headers
 
 

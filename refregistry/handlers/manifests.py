@@ -9,18 +9,28 @@ from aiohttp import web
 from ..config import LocalRepo
 from ..errors import Code, RegistryError
 from ..faults import (
+    DELETE_LEAVES_MANIFEST,
+    DELETE_UNKNOWN_MANIFEST_ACCEPTED,
     DIGEST_PULL_REWRITTEN,
+    EMPTY_LAYERS_CRASH,
     LABELS_NOT_PROPAGATED,
     LIST_OVERRIDE_DROPS_PLATFORMS,
     LIST_PLATFORMS_STRIPPED,
+    MALFORMED_REFERENCE_500,
+    MANIFEST_CONTENT_TYPE_REWRITTEN,
+    MANIFEST_LIMIT_1MIB,
+    NO_OCI_SUBJECT_HEADER,
+    OVERSIZE_MANIFEST_500,
     PUT_ANSWERS_WRONG_DIGEST,
     SKIP_BLOB_CHECK,
+    TAG_DELETE_REMOVES_MANIFEST,
+    UNKNOWN_FIELDS_DROPPED,
     WRONG_CONTENT_DIGEST,
 )
 from ..mediatypes import LIST_TYPES, SCHEMA1
 from ..storage import Manifest, retention
-from ..storage.blobs import sha256_digest
-from ..validation import ParsedManifest, check_digest, check_tag, is_digest, labels_of, parse_manifest
+from ..storage.blobs import DIGEST, sha256_digest
+from ..validation import TAG, ParsedManifest, check_digest, check_tag, is_digest, labels_of, parse_manifest
 from .base import context, state
 from .blobs import BOGUS_DIGEST
 
@@ -31,10 +41,15 @@ def _reference(request: web.Request) -> tuple[str | None, str]:
     """(tag or None, digest) of the manifest the URL names; MANIFEST_UNKNOWN if none."""
     ctx, meta = context(request), state(request).storage.meta
     reference = request.match_info["reference"]
+    if MALFORMED_REFERENCE_500 in state(request).faults and not (
+        TAG.fullmatch(reference) or DIGEST.fullmatch(reference)
+    ):
+        raise ValueError(f"cannot parse reference {reference!r}")  # unhandled: aiohttp answers 500
     if is_digest(reference):
         return None, check_digest(reference)
-    check_tag(reference)
-    digest = meta.resolve(str(ctx.repo), str(ctx.image), reference)
+    # A name that cannot be a tag names no manifest: 404, as the OCI suite expects of a pull
+    # (only a PUT under such a name is TAG_INVALID).
+    digest = meta.resolve(str(ctx.repo), str(ctx.image), reference) if TAG.fullmatch(reference) else None
     if digest is None:
         raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"name": ctx.client_name, "tag": reference})
     return reference, digest
@@ -60,10 +75,11 @@ def _find(request: web.Request) -> Manifest:
 
 
 def _headers(request: web.Request, m: Manifest) -> dict[str, str]:
-    shown = BOGUS_DIGEST if WRONG_CONTENT_DIGEST in state(request).faults else m.digest
+    faults = state(request).faults
+    shown = BOGUS_DIGEST if WRONG_CONTENT_DIGEST in faults else m.digest
     return {
         "Docker-Content-Digest": shown,
-        "Content-Type": m.media_type,
+        "Content-Type": "application/json" if MANIFEST_CONTENT_TYPE_REWRITTEN in faults else m.media_type,
         "Content-Length": str(m.size),
         "ETag": f'"{m.digest}"',
         "X-Artifactory-Docker-Registry": m.repo,
@@ -108,6 +124,40 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
         if len(body) > limit:
             raise RegistryError(Code.MANIFEST_TOO_LARGE, f"manifest exceeds {limit} bytes")
     return bytes(body)
+
+
+async def _read_faulty_body(request: web.Request) -> bytes:
+    """A manifest PUT's body, read under the size faults' limits and answers."""
+    faults, limit = state(request).faults, state(request).config.max_manifest_bytes
+    try:
+        return await _read_body(request, min(limit, 1 << 20) if MANIFEST_LIMIT_1MIB in faults else limit)
+    except RegistryError as err:
+        if err.code is Code.MANIFEST_TOO_LARGE and OVERSIZE_MANIFEST_500 in faults:
+            raise RuntimeError(err.message) from None  # unhandled: aiohttp answers 500
+        raise
+
+
+KNOWN_FIELDS = {"schemaVersion", "mediaType", "artifactType", "config", "layers", "manifests", "subject", "annotations"}
+KNOWN_DESCRIPTOR_FIELDS = {"mediaType", "digest", "size", "urls", "annotations", "platform", "artifactType", "data"}
+
+
+def _faulty_put(request: web.Request, body: bytes, parsed: ParsedManifest) -> bytes:
+    """What the PUT faults make of a pushed manifest (unchanged without them)."""
+    faults = state(request).faults
+    if EMPTY_LAYERS_CRASH in faults and parsed.config_digest and all(r.kind == "config" for r in parsed.refs):
+        raise IndexError("list index out of range")  # layers[0] of an empty list: aiohttp answers 500
+    if UNKNOWN_FIELDS_DROPPED in faults:
+        doc = json.loads(body)
+        kept = {k: v for k, v in doc.items() if k in KNOWN_FIELDS}
+        for key in ("config", "subject"):
+            if isinstance(kept.get(key), dict):
+                kept[key] = {k: v for k, v in kept[key].items() if k in KNOWN_DESCRIPTOR_FIELDS}
+        for key in ("layers", "manifests"):
+            if isinstance(kept.get(key), list):
+                kept[key] = [{k: v for k, v in d.items() if k in KNOWN_DESCRIPTOR_FIELDS} for d in kept[key]]
+        if kept != doc:
+            body = json.dumps(kept, separators=(",", ":")).encode()
+    return body
 
 
 def _check_references(request: web.Request, parsed: ParsedManifest) -> None:
@@ -159,8 +209,9 @@ async def put(request: web.Request) -> web.StreamResponse:
     tag = None if is_digest(reference) else check_tag(reference)
     if tag is None:
         check_digest(reference)
-    body = await _read_body(request, st.config.max_manifest_bytes)
+    body = await _read_faulty_body(request)
     parsed = parse_manifest(body, request.headers.get("Content-Type"))
+    body = _faulty_put(request, body, parsed)
     # A remote repository has none of a local one's settings (it only stores pushes under a fault).
     repo_config = st.config.repositories.get(str(ctx.repo), LocalRepo(str(ctx.repo)))
     if parsed.media_type in SCHEMA1 and repo_config.block_schema1:
@@ -198,19 +249,29 @@ async def put(request: web.Request) -> web.StreamResponse:
         )
     answered = BOGUS_DIGEST if PUT_ANSWERS_WRONG_DIGEST in st.faults else digest
     headers = {"Location": ctx.url(f"manifests/{digest}"), "Docker-Content-Digest": answered, "Content-Length": "0"}
-    if parsed.subject:
+    if parsed.subject and NO_OCI_SUBJECT_HEADER not in st.faults:
         headers["OCI-Subject"] = parsed.subject
     return web.Response(status=201, headers=headers)
 
 
 async def delete(request: web.Request) -> web.StreamResponse:
     ctx, st = context(request), state(request)
+    repo, image, meta = str(ctx.repo), str(ctx.image), st.storage.meta
     reference = request.match_info["reference"]
     if is_digest(reference):
         check_digest(reference)
-        if st.storage.meta.manifest(str(ctx.repo), str(ctx.image), reference) is None:
-            raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"digest": reference})
-        st.storage.delete_manifest(str(ctx.repo), str(ctx.image), reference, cascade=False)
-    elif st.storage.meta.untag(str(ctx.repo), str(ctx.image), check_tag(reference)) is None:
+        if meta.manifest(repo, image, reference) is None:
+            if DELETE_UNKNOWN_MANIFEST_ACCEPTED not in st.faults:
+                raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"digest": reference})
+        elif DELETE_LEAVES_MANIFEST in st.faults:
+            for tag in [tag for tag, digest in meta.tags(repo, image) if digest == reference]:
+                meta.untag(repo, image, tag)
+        else:
+            st.storage.delete_manifest(repo, image, reference, cascade=False)
+        return web.Response(status=202, headers={"Content-Length": "0"})
+    untagged = meta.untag(repo, image, check_tag(reference))
+    if untagged is None:
         raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"tag": reference})
+    if TAG_DELETE_REMOVES_MANIFEST in st.faults and meta.manifest(repo, image, untagged) is not None:
+        st.storage.delete_manifest(repo, image, untagged, cascade=False)
     return web.Response(status=202, headers={"Content-Length": "0"})

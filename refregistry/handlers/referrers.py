@@ -6,21 +6,51 @@ import json
 
 from aiohttp import web
 
-from ..faults import REFERRERS_IGNORE_FILTER
+from ..errors import Code, RegistryError
+from ..faults import (
+    REFERRERS_404_FOR_UNKNOWN,
+    REFERRERS_BEFORE_SUBJECT_LOST,
+    REFERRERS_IGNORE_FILTER,
+    REFERRERS_NO_CONFIG_ARTIFACT_TYPE,
+)
 from ..mediatypes import OCI_INDEX
+from ..storage import Manifest
 from ..validation import check_digest
 from .base import context, json_answer, state
 
+MANIFEST_LIMIT = 4 * 1024 * 1024
+
+
+def _listed(request: web.Request, subject: str) -> list[Manifest]:
+    """The manifests naming ``subject``, as the faults (if any) make the registry see them."""
+    ctx, st = context(request), state(request)
+    meta, repo, image = st.storage.meta, str(ctx.repo), str(ctx.image)
+    found = meta.manifest(repo, image, subject)
+    if found is None and REFERRERS_404_FOR_UNKNOWN in st.faults:
+        raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"digest": subject})
+    referrers = meta.referrers(repo, image, subject)
+    if REFERRERS_BEFORE_SUBJECT_LOST in st.faults:
+        # Indexed only when the subject was there at push time, as a registry that links on push does.
+        referrers = [m for m in referrers if found is not None and m.created >= found.created]
+    return referrers
+
+
+def _artifact_type(request: web.Request, m: Manifest) -> str | None:
+    if REFERRERS_NO_CONFIG_ARTIFACT_TYPE not in state(request).faults:
+        return m.artifact_type
+    body = state(request).storage.blobs.read(m.digest, MANIFEST_LIMIT)
+    return json.loads(body).get("artifactType") if body else None
+
 
 async def referrers(request: web.Request) -> web.StreamResponse:
-    ctx, st = context(request), state(request)
+    st = state(request)
     subject = check_digest(request.match_info["digest"])
     wanted = request.query.get("artifactType")
     descriptors = []
-    for m in st.storage.meta.referrers(str(ctx.repo), str(ctx.image), subject):
+    for m in _listed(request, subject):
         descriptor: dict[str, object] = {"mediaType": m.media_type, "digest": m.digest, "size": m.size}
-        if m.artifact_type:
-            descriptor["artifactType"] = m.artifact_type
+        if artifact_type := _artifact_type(request, m):
+            descriptor["artifactType"] = artifact_type
         if m.annotations:
             descriptor["annotations"] = json.loads(m.annotations)
         descriptors.append(descriptor)
