@@ -293,7 +293,12 @@ def test_oversize_manifest_is_stored_or_refused_with_413(
     """A 16 MiB manifest is stored (201) or refused with 413 (or a 400 error code of the spec), never a 5xx."""
     image = oci_content.image(image_name)
     push_blobs(registry, image_name, *image.blobs)
-    answer = registry.put_manifest(image_name, "huge", padded(image, OVERSIZE_MANIFEST))
+    try:
+        answer = registry.put_manifest(image_name, "huge", padded(image, OVERSIZE_MANIFEST))
+    except requests.ConnectionError as exc:
+        # A server that stops reading and closes mid-body leaves the client no answer at all: that is
+        # the target's verdict on this check, not a harness error.
+        raise AssertionError(f"the connection dropped while the manifest was sent, no answer: {exc!r:.200}") from None
     # 413 is a SHOULD: another 4xx with a spec error code is a documented refusal, recorded as such.
     refused = answer.status_code == 400 and error_code(answer) in SPEC_ERROR_CODES
     assert answer.status_code in (201, 413) or refused, shown(answer)

@@ -25,6 +25,7 @@ from .faults import (
     ANY_PASSWORD,
     BEARER_REFUSED,
     DELETE_SHARED_BLOBS,
+    NO_API_VERSION_HEADER,
     NO_AUTH_ON_PUSH,
     REALM_IGNORES_PROXY,
     TRASH_NOT_KEPT,
@@ -188,7 +189,7 @@ def _endpoint(route: Route) -> Handler:
 
 async def _stamp(request: web.Request, response: web.StreamResponse) -> None:
     response.headers["Server"] = f"refregistry/{__version__}"
-    if request.path.startswith(REGISTRY_PREFIXES):
+    if request.path.startswith(REGISTRY_PREFIXES) and NO_API_VERSION_HEADER not in request.app[STATE].faults:
         response.headers.update(API_VERSION_HEADER)
 
 

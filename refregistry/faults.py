@@ -82,7 +82,13 @@ REFERRERS_IGNORE_FILTER = Fault(
     ("oci_discovery",),
 )
 PING_NOT_OK = Fault(
-    "ping-not-ok", "/artifactory/api/system/ping answers 200 with an HTML page instead of OK.", ("ping",)
+    "ping-not-ok", "/artifactory/api/system/ping answers 200 with an HTML page instead of OK.", ("ping", "tls")
+)
+NO_API_VERSION_HEADER = Fault(
+    "no-api-version-header",
+    "Registry answers, /v2/ included, carry no Docker-Distribution-Api-Version: registry/2.0 (as behind a "
+    "proxy that drops it), so clients probing /v2/ for it do not take the target for a registry.",
+    ("oci_pull",),
 )
 PROMOTE_IGNORES_COPY = Fault(
     "promote-ignores-copy",
@@ -296,8 +302,105 @@ DELETED_BLOB_STILL_SERVED = Fault(
     ("oci_management",),
 )
 
+PROMOTE_SKIPS_VALIDATION = Fault(
+    "promote-skips-validation",
+    "The promotion body is not validated: malformed JSON crashes the handler (500), copy is taken by "
+    "truthiness, targetTag is not checked against the tag rule and an unknown tag is a silent no-op (200).",
+    ("promotion",),
+)
+PROMOTE_NO_PERMISSION_CHECK = Fault(
+    "promote-no-permission-check",
+    "Promotion asks only for read on the source: a read-only user may deploy to the target and move.",
+    ("promotion",),
+)
+PROMOTE_IGNORES_TARGET_TAG = Fault(
+    "promote-ignores-target-tag",
+    "Promotion ignores targetTag, as promote APIs predating it did: the tag keeps its source name.",
+    ("promotion",),
+)
+PROMOTE_WHOLE_IMAGE_LATEST_ONLY = Fault(
+    "promote-whole-image-latest-only",
+    "Promotion without a tag promotes only latest (the Docker client's default tag), not every tag.",
+    ("promotion",),
+)
+PROMOTE_COPY_RESERIALIZED = Fault(
+    "promote-copy-reserialized",
+    "Promotion records the manifest re-serialized from its JSON: the target's tag has another digest.",
+    ("promotion",),
+)
+PROMOTE_OVERRIDE_DELETES_LAYERS = Fault(
+    "promote-override-deletes-layers",
+    "Promoting onto an existing tag removes the replaced image's layers from the target, even those "
+    "its other tags still use.",
+    ("promotion",),
+)
+PARENT_LISTS_BY_FOLDER = Fault(
+    "parent-lists-by-folder",
+    "parentManifests looks for lists holding the tag's folder instead of its digest: a platform tagged "
+    "on its own is reported in no list.",
+    ("deletion",),
+)
+IMAGE_DELETE_NOT_RECURSIVE = Fault(
+    "image-delete-not-recursive",
+    "DELETE of an image folder answers 204 but removes only the files directly in it, not its tag folders.",
+    ("deletion",),
+)
+LAYOUT_COLON_NAMES = Fault(
+    "layout-colon-names",
+    "The storage API names layer and config files sha256:<hex> rather than Artifactory's sha256__<hex>.",
+    ("properties",),
+)
+REMOTE_UPSTREAM_DOWN_502 = Fault(
+    "remote-upstream-down-502",
+    "A remote repository whose upstream cannot be reached answers 502 Bad Gateway for what it has not "
+    "cached, instead of 404 MANIFEST_UNKNOWN.",
+    ("remote",),
+)
+LIST_IGNORES_ACCEPT = Fault(
+    "list-ignores-accept",
+    "A manifest list or OCI index is served to a client whose Accept names only single-image types.",
+    ("multiarch",),
+)
+
+CERT_EXPIRES_SOON = Fault(
+    "cert-expires-soon",
+    "The stack's certificate expires in three days: its renewal did not run, clients still accept it for now.",
+    ("tls",),
+    where="stack",
+)
+CERT_CHAIN_INCOMPLETE = Fault(
+    "cert-chain-incomplete",
+    "The stack's certificate is issued by an intermediate CA but served alone (the cert file, not the full "
+    "chain): clients trusting the root cannot verify it.",
+    ("tls",),
+    where="stack",
+)
+PLAIN_HTTP_NOT_REDIRECTED = Fault(
+    "plain-http-not-redirected",
+    "The proxy config is the stock one: plain HTTP on its TLS port gets an error (nginx/Apache 400, HAProxy a "
+    "closed connection), not a redirect to https.",
+    ("tls",),
+    where="stack",
+)
+NOTARY_CERT_WRONG_NAME = Fault(
+    "notary-cert-wrong-name",
+    "The Notary server is given the registry's certificate, which does not name the Notary host: "
+    "every signing push and trusted pull fails TLS verification.",
+    ("content_trust",),
+    where="stack",
+)
+
+SUBDOMAIN_HANDSHAKE_REFUSED = Fault(
+    "subdomain-handshake-refused",
+    "The proxy's server_name lists the base host only and its hardened default server (ssl_reject_handshake) "
+    "refuses the TLS handshake of the repositories' subdomain names.",
+    ("tls",),
+    where="stack",
+)
+
 CATALOGUE: tuple[Fault, ...] = (
     WRONG_CONTENT_DIGEST,
+    NO_API_VERSION_HEADER,
     ACCEPT_DIGEST_MISMATCH,
     NO_AUTH_ON_PUSH,
     ANY_PASSWORD,
@@ -352,6 +455,22 @@ CATALOGUE: tuple[Fault, ...] = (
     DELETE_LEAVES_MANIFEST,
     DELETE_UNKNOWN_MANIFEST_ACCEPTED,
     DELETED_BLOB_STILL_SERVED,
+    PROMOTE_SKIPS_VALIDATION,
+    PROMOTE_NO_PERMISSION_CHECK,
+    PROMOTE_IGNORES_TARGET_TAG,
+    PROMOTE_WHOLE_IMAGE_LATEST_ONLY,
+    PROMOTE_COPY_RESERIALIZED,
+    PROMOTE_OVERRIDE_DELETES_LAYERS,
+    PARENT_LISTS_BY_FOLDER,
+    IMAGE_DELETE_NOT_RECURSIVE,
+    LAYOUT_COLON_NAMES,
+    REMOTE_UPSTREAM_DOWN_502,
+    LIST_IGNORES_ACCEPT,
+    CERT_EXPIRES_SOON,
+    CERT_CHAIN_INCOMPLETE,
+    PLAIN_HTTP_NOT_REDIRECTED,
+    NOTARY_CERT_WRONG_NAME,
+    SUBDOMAIN_HANDSHAKE_REFUSED,
 )
 BY_NAME = {f.name: f for f in CATALOGUE}
 

@@ -26,7 +26,7 @@ from aiohttp import web
 from .config import RemoteRepo
 from .context import RequestContext
 from .errors import Code, RegistryError
-from .faults import REMOTE_ACCEPTS_PUSH, REMOTE_NEVER_REVALIDATES, REMOTE_NO_OFFLINE_CACHE
+from .faults import REMOTE_ACCEPTS_PUSH, REMOTE_NEVER_REVALIDATES, REMOTE_NO_OFFLINE_CACHE, REMOTE_UPSTREAM_DOWN_502
 from .handlers.base import STATE, State
 from .mediatypes import MANIFEST_TYPES
 from .storage import Manifest
@@ -88,6 +88,8 @@ async def _manifest(st: State, remote: RemoteRepo, upstream: _Upstream, image: s
     except Unavailable as exc:
         if cached and REMOTE_NO_OFFLINE_CACHE not in st.faults:
             return  # stale beats nothing: Artifactory serves the cache while upstream is down
+        if REMOTE_UPSTREAM_DOWN_502 in st.faults:
+            raise web.HTTPBadGateway(text=f"upstream error: {exc}") from None  # a proxy's answer, not the API's
         detail = {"name": image, "reference": reference, "upstream": remote.url}
         message = f"not in the cache of {remote.key}, and {exc}"
         raise RegistryError(Code.MANIFEST_UNKNOWN, message, detail=detail) from None

@@ -172,6 +172,12 @@ def referrers_filter_by_artifact_type(server: RefRegistryProcess) -> None:
     assert [m["artifactType"] for m in answer.json()["manifests"]] == ["application/vnd.a"]
 
 
+@probe("no-api-version-header")
+def v2_names_the_api_version(server: RefRegistryProcess) -> None:
+    answer = admin(server).request("GET", "/v2/")
+    assert answer.headers.get("Docker-Distribution-Api-Version") == "registry/2.0"
+
+
 @probe("ping-not-ok")
 def system_ping_says_ok(server: RefRegistryProcess) -> None:
     answer = requests.get(f"{server.url}/artifactory/api/system/ping", timeout=30)
@@ -554,3 +560,94 @@ def blob_delete_is_refused(server: RefRegistryProcess) -> None:
 @probe("upload-commit-answers-204")
 def completed_upload_answers_201(server: RefRegistryProcess) -> None:
     assert admin(server).upload("app", images.layer("commit")).status_code == 201
+
+
+def promote_of(server: RefRegistryProcess, auth: tuple[str, str] = ADMIN, **body: object) -> requests.Response:
+    url = f"{server.url}/artifactory/api/docker/docker-local/v2/promote"
+    body = {"targetRepo": "docker-prod-local", "dockerRepository": "app", **body}
+    return requests.post(url, json=body, auth=auth, timeout=30)
+
+
+@probe("promote-skips-validation")
+def promotion_with_a_bad_field_is_400(server: RefRegistryProcess) -> None:
+    admin(server).push(IMAGE, "app", "1").raise_for_status()
+    assert promote_of(server, tag="1", copy="yes").status_code == 400
+
+
+@probe("promote-no-permission-check")
+def reader_may_not_promote(server: RefRegistryProcess) -> None:
+    admin(server).push(IMAGE, "app", "1").raise_for_status()
+    assert promote_of(server, ("reader", "reader-pw"), tag="1", copy=True).status_code == 403
+
+
+@probe("promote-ignores-target-tag")
+def promotion_renames_the_tag(server: RefRegistryProcess) -> None:
+    admin(server).push(IMAGE, "app", "rc").raise_for_status()
+    promote_of(server, tag="rc", targetTag="1.0", copy=True).raise_for_status()
+    assert in_repo(server, "docker-prod-local").digest_of("app", "1.0") == IMAGE.digest
+
+
+@probe("promote-whole-image-latest-only")
+def promotion_without_a_tag_takes_every_tag(server: RefRegistryProcess) -> None:
+    admin(server).push(IMAGE, "app", "1").raise_for_status()
+    assert promote_of(server, copy=True).status_code == 200
+    assert in_repo(server, "docker-prod-local").digest_of("app", "1") == IMAGE.digest
+
+
+@probe("promote-copy-reserialized")
+def promoted_copy_keeps_its_digest(server: RefRegistryProcess) -> None:
+    admin(server).push(IMAGE, "app", "1").raise_for_status()
+    promote_of(server, tag="1", copy=True).raise_for_status()
+    assert in_repo(server, "docker-prod-local").digest_of("app", "1") == IMAGE.digest
+
+
+@probe("promote-override-deletes-layers")
+def promotion_override_keeps_shared_layers(server: RefRegistryProcess) -> None:
+    base, prod = images.layer("base"), in_repo(server, "docker-prod-local")
+    prod.push(images.image("stays", shared=(base,)), "app", "stays").raise_for_status()
+    prod.push(images.image("old", shared=(base,)), "app", "1").raise_for_status()
+    admin(server).push(IMAGE, "app", "1").raise_for_status()
+    promote_of(server, tag="1", copy=True).raise_for_status()
+    assert prod.has_blob("app", base.digest)
+
+
+@probe("parent-lists-by-folder")
+def parent_lists_of_a_platform_tag(server: RefRegistryProcess) -> None:
+    reg, arm = admin(server), images.image("arm", platform="linux/arm64")
+    listing = images.index([IMAGE, arm], oci=False)
+    reg.push(listing, "multi", "1").raise_for_status()
+    reg.put_manifest("multi", "arm", arm.manifest).raise_for_status()
+    url = f"{server.url}/artifactory/api/docker/docker-local/v2/parentManifests"
+    answer = requests.post(url, json={"dockerRepository": "multi", "tag": "arm"}, auth=ADMIN, timeout=30)
+    assert [p["digest"] for p in answer.json()["parentManifestLists"]] == [listing.digest]
+
+
+@probe("image-delete-not-recursive")
+def image_delete_removes_its_tags(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    reg.push(IMAGE, "app", "1").raise_for_status()
+    requests.delete(f"{server.url}/artifactory/docker-local/app", auth=ADMIN, timeout=30).raise_for_status()
+    assert reg.tags("app").status_code == 404
+
+
+@probe("layout-colon-names")
+def layer_files_are_named_with_two_underscores(server: RefRegistryProcess) -> None:
+    admin(server).push(IMAGE, "app", "1").raise_for_status()
+    url = f"{server.url}/artifactory/api/storage/docker-local/app/1"
+    children = {c["uri"] for c in requests.get(url, auth=ADMIN, timeout=30).json()["children"]}
+    assert "/" + IMAGE.config.digest.replace(":", "__") in children
+
+
+@probe("remote-upstream-down-502")
+def uncached_image_with_upstream_gone_is_404(server: RefRegistryProcess) -> None:
+    cache = remote_of_itself(server)
+    gone = {"url": "http://127.0.0.1:9"}  # the discard port: nothing listens
+    requests.post(f"{server.url}/artifactory/api/repositories/self-remote", json=gone, auth=ADMIN, timeout=30)
+    assert cache.manifest("app", "1").status_code == 404
+
+
+@probe("list-ignores-accept")
+def single_image_client_gets_no_list(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    reg.push(images.index([IMAGE, images.image("arm", platform="linux/arm64")], oci=False), "multi", "1")
+    assert reg.manifest("multi", "1", accept=IMAGE.manifest.media_type).status_code == 404

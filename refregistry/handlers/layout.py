@@ -30,7 +30,8 @@ def manifest_file(m: Manifest) -> str:
 
 
 class Layout:
-    def __init__(self, storage: Storage, repo: str) -> None:
+    def __init__(self, storage: Storage, repo: str, *, colon_names: bool = False) -> None:
+        self.colon_names = colon_names  # the layout-colon-names fault: sha256:<hex> file names
         self.storage = storage
         self.meta = storage.meta
         self.repo = repo
@@ -39,6 +40,10 @@ class Layout:
     def _subfolders(self, prefix: str) -> list[tuple[str, bool]]:
         below = {img[len(prefix) :].split("/", 1)[0] for img in self.images if img.startswith(prefix)}
         return [(name, True) for name in sorted(below)]
+
+    def file_name(self, digest: str) -> str:
+        """A layer or config file's name: ``sha256__<hex>`` (a colon is no file name character everywhere)."""
+        return digest if self.colon_names else digest.replace(":", "__")
 
     def image_folder(self, image: str, folder: str) -> tuple[str | None, Manifest] | None:
         """(tag, manifest) of ``<image>/<folder>`` when it is a tag or a digest folder."""
@@ -58,7 +63,7 @@ class Layout:
             tag, m = found
             children = [(manifest_file(m), False)]
             children += [
-                (r.child.replace(":", "__"), False)
+                (self.file_name(r.child), False)
                 for r in self.meta.refs(self.repo, image, m.digest)
                 if r.kind != "manifest"
             ]
@@ -79,7 +84,7 @@ class Layout:
                 tag=parent.tag,
             )
         for ref in self.meta.refs(self.repo, m.image, m.digest):
-            if ref.kind != "manifest" and folder == ref.child.replace(":", "__"):
+            if ref.kind != "manifest" and folder == self.file_name(ref.child):
                 size = self.storage.blobs.size(ref.child)
                 return Node(path, False, digest=ref.child, size=size or 0, created=m.created)
         return None

@@ -14,6 +14,7 @@ from ..faults import (
     DIGEST_PULL_REWRITTEN,
     EMPTY_LAYERS_CRASH,
     LABELS_NOT_PROPAGATED,
+    LIST_IGNORES_ACCEPT,
     LIST_OVERRIDE_DROPS_PLATFORMS,
     LIST_PLATFORMS_STRIPPED,
     MALFORMED_REFERENCE_500,
@@ -69,7 +70,8 @@ def _find(request: web.Request) -> Manifest:
     found = state(request).storage.meta.manifest(str(ctx.repo), str(ctx.image), digest)
     if found is None:
         raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"name": ctx.client_name, "digest": digest})
-    if found.media_type in LIST_TYPES and not _accepts(request, found.media_type):
+    negotiates = LIST_IGNORES_ACCEPT not in state(request).faults
+    if found.media_type in LIST_TYPES and negotiates and not _accepts(request, found.media_type):
         raise RegistryError(Code.MANIFEST_UNKNOWN, f"{found.media_type} found, but the Accept header does not allow it")
     return found
 

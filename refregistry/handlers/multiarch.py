@@ -13,7 +13,7 @@ import json
 from aiohttp import web
 
 from ..errors import Code, RegistryError
-from ..faults import MULTIARCH_DELETE_LIST_ONLY
+from ..faults import MULTIARCH_DELETE_LIST_ONLY, PARENT_LISTS_BY_FOLDER
 from ..validation import check_name, check_tag
 from .base import context, json_answer, state
 
@@ -55,8 +55,10 @@ async def delete(request: web.Request) -> web.StreamResponse:
 
 async def parents(request: web.Request) -> web.StreamResponse:
     ctx, st = context(request), state(request)
-    _image, _tag, digest = await _image_and_tag(request)
+    _image, tag, digest = await _image_and_tag(request)
     meta, repo = st.storage.meta, str(ctx.repo)
+    if PARENT_LISTS_BY_FOLDER in st.faults:
+        digest = tag  # lists hold members by digest: looked up by the tag folder, none is found
     found = [
         {
             "dockerRepository": image,

@@ -17,8 +17,18 @@ from typing import Any
 from aiohttp import web
 
 from ..errors import Code, RegistryError
-from ..faults import PROMOTE_IGNORES_COPY
-from ..storage import Storage
+from ..faults import (
+    PROMOTE_COPY_RESERIALIZED,
+    PROMOTE_IGNORES_COPY,
+    PROMOTE_IGNORES_TARGET_TAG,
+    PROMOTE_NO_PERMISSION_CHECK,
+    PROMOTE_OVERRIDE_DELETES_LAYERS,
+    PROMOTE_SKIPS_VALIDATION,
+    PROMOTE_WHOLE_IMAGE_LATEST_ONLY,
+    Faults,
+)
+from ..storage import Manifest, Storage
+from ..storage.blobs import sha256_digest
 from ..storage.meta import item_path
 from ..validation import check_name, check_tag
 from .base import context, state
@@ -56,6 +66,8 @@ async def _parse(request: web.Request) -> Promotion:
     raw = await request.content.read(MAX_BODY + 1)
     if len(raw) > MAX_BODY:
         raise RegistryError(Code.BAD_REQUEST, "promotion body too large")
+    if PROMOTE_SKIPS_VALIDATION in state(request).faults:
+        return _parse_loosely(raw)
     try:
         doc = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
@@ -83,6 +95,21 @@ async def _parse(request: web.Request) -> Promotion:
     )
 
 
+def _parse_loosely(raw: bytes) -> Promotion:
+    """The body as a handler without validation reads it: a JSON error escapes (500), ``copy``
+    is taken by truthiness and the target tag is whatever was sent."""
+    doc = json.loads(raw)
+    image = str(doc["dockerRepository"])
+    return Promotion(
+        target_repo=str(doc["targetRepo"]),
+        image=image,
+        target_image=str(doc.get("targetDockerRepository") or image),
+        tag=doc.get("tag"),
+        target_tag=doc.get("targetTag"),
+        copy=bool(doc.get("copy", False)),
+    )
+
+
 async def promote(request: web.Request) -> web.StreamResponse:
     ctx, st = context(request), state(request)
     source = str(ctx.repo)
@@ -90,27 +117,57 @@ async def promote(request: web.Request) -> web.StreamResponse:
     if p.target_repo not in st.config.repositories:
         raise RegistryError(Code.NOT_FOUND, f"Target repository '{p.target_repo}' does not exist")
     needed = [(p.target_repo, "deploy")] + ([] if p.copy else [(source, "delete")])
-    for repo, action in needed:
+    # The route itself only asks for read on the source: the rest is checked here.
+    for repo, action in needed if PROMOTE_NO_PERMISSION_CHECK not in st.faults else ():
         if not st.config.allows(ctx.user, repo, action):
             raise RegistryError(Code.DENIED, f"user '{ctx.user}' may not {action} in repository '{repo}'")
     meta = st.storage.meta
     if not meta.has_image(source, p.image):
         raise RegistryError(Code.NOT_FOUND, f"Unable to find image '{p.image}' in repository '{source}'")
     tags = dict(meta.tags(source, p.image))
-    if p.tag is not None and p.tag not in tags:
-        raise RegistryError(Code.NOT_FOUND, f"Unable to find tag '{p.tag}' of image '{p.image}' in '{source}'")
-    moves = {p.tag: p.target_tag or p.tag} if p.tag is not None else {t: t for t in tags}
+    moves = _moves(p, source, tags, st.faults)
     if source == p.target_repo and p.image == p.target_image and any(a == b for a, b in moves.items()):
         raise _bad("source and target are the same")
     for tag, target_tag in moves.items():
-        _copy(st.storage, (source, p.image, tags[tag]), (p.target_repo, p.target_image), target_tag)
+        _override(st.storage, (p.target_repo, p.target_image), target_tag, tags[tag], st.faults)
+        _copy(st.storage, (source, p.image, tags[tag]), (p.target_repo, p.target_image), target_tag, st.faults)
     if not p.copy and PROMOTE_IGNORES_COPY not in st.faults:
         for tag in moves:
             st.storage.remove_tag(source, p.image, tag, tags[tag])
     return web.Response(text="Promotion ended successfully", content_type="application/text")
 
 
-def _copy(storage: Storage, source: tuple[str, str, str], target: tuple[str, str], tag: str | None) -> None:
+def _moves(p: Promotion, source: str, tags: dict[str, str], faults: Faults) -> dict[str, str]:
+    """Source tag -> target tag; 404 for an unknown tag."""
+    tag = "latest" if p.tag is None and PROMOTE_WHOLE_IMAGE_LATEST_ONLY in faults else p.tag
+    if tag is not None and tag not in tags:
+        if PROMOTE_SKIPS_VALIDATION in faults:
+            return {}  # nothing to do, and nobody told
+        raise RegistryError(Code.NOT_FOUND, f"Unable to find tag '{tag}' of image '{p.image}' in '{source}'")
+    if tag is None:
+        return {t: t for t in tags}
+    if PROMOTE_IGNORES_TARGET_TAG in faults:
+        return {tag: tag}  # as promote APIs predating targetTag did
+    return {tag: p.target_tag or tag}
+
+
+def _override(storage: Storage, target: tuple[str, str], tag: str, digest: str, faults: Faults) -> None:
+    """Nothing to do without the fault: overriding a tag only re-points it.  With it, the
+    replaced image's layers leave the target repository outright, shared or not."""
+    if PROMOTE_OVERRIDE_DELETES_LAYERS not in faults:
+        return
+    repo, image = target
+    old = storage.meta.resolve(repo, image, tag)
+    if old is None or old == digest:
+        return
+    for ref in storage.meta.refs(repo, image, old):
+        if ref.kind != "manifest":
+            storage.meta.unlink_blob(repo, ref.child)
+
+
+def _copy(
+    storage: Storage, source: tuple[str, str, str], target: tuple[str, str], tag: str | None, faults: Faults
+) -> None:
     """Record the manifest ``source`` (repo, image, digest), list members first, under ``target``."""
     repo, image, digest = source
     meta = storage.meta
@@ -120,11 +177,23 @@ def _copy(storage: Storage, source: tuple[str, str, str], target: tuple[str, str
     refs = meta.refs(repo, image, digest)
     for ref in refs:
         if ref.kind == "manifest":
-            _copy(storage, (repo, image, ref.child), target, None)
+            _copy(storage, (repo, image, ref.child), target, None, faults)
     props = meta.properties(repo, item_path(image, _tag_of(meta, repo, image, digest), digest, manifest.media_type))
-    props.update({"docker.manifest": [tag or digest], "docker.repoName": [target[1]]})
     moved = replace(manifest, repo=target[0], image=target[1])
+    if PROMOTE_COPY_RESERIALIZED in faults and tag is not None:
+        moved = _reserialized(storage, moved)  # the tagged one: a list's members stay what it names
+    props.update({"docker.manifest": [tag or moved.digest], "docker.repoName": [target[1]]})
     meta.put_manifest(moved, refs, tag, props)
+
+
+def _reserialized(storage: Storage, manifest: Manifest) -> Manifest:
+    """The manifest written anew from its parsed JSON: same content, other bytes, other digest."""
+    body = storage.blobs.read(manifest.digest, manifest.size)
+    if body is None:
+        return manifest
+    body = json.dumps(json.loads(body), indent=2).encode()
+    storage.blobs.put_bytes(body)
+    return replace(manifest, digest=sha256_digest(body), size=len(body))
 
 
 def _tag_of(meta: Any, repo: str, image: str, digest: str) -> str | None:

@@ -9,14 +9,14 @@ from aiohttp import web
 from ..auth import AuthError, Identity, parse_scopes
 from ..context import Form
 from ..errors import Code, RegistryError
-from ..faults import PING_NOT_OK
+from ..faults import NO_API_VERSION_HEADER, PING_NOT_OK
 from .base import API_VERSION_HEADER, context, json_answer, state
 
 ARTIFACTORY_VERSION = "7.119.0"
 
 
 async def v2_ping(request: web.Request) -> web.StreamResponse:
-    return json_answer({}, headers=API_VERSION_HEADER)
+    return json_answer({}, headers={} if NO_API_VERSION_HEADER in state(request).faults else API_VERSION_HEADER)
 
 
 async def token(request: web.Request) -> web.StreamResponse:
