@@ -232,7 +232,7 @@ MALFORMED_REFERENCE_500 = Fault(
 UNKNOWN_FIELDS_DROPPED = Fault(
     "unknown-fields-dropped",
     "Pushed manifests are stored re-serialized from the fields the registry knows: unknown ones are lost.",
-    ("oci_push",),
+    ("oci_push", "oci_pull"),
 )
 EMPTY_LAYERS_CRASH = Fault(
     "empty-layers-crash",
