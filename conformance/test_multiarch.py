@@ -13,12 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
 from fixtures import images
 from fixtures.engine import Engine
 from fixtures.multiarch import PushedList, pull_platform, push_docker_list, push_oci_index
-from fixtures.registry import RegistryClient
+from fixtures.registry import RegistryClient, error_code
 from fixtures.stackdefs import Endpoint
 from fixtures.targets import Target
 
@@ -41,12 +40,6 @@ def pushed(
 def platforms_in(document: bytes) -> dict[str, dict[str, str]]:
     """Each entry's manifest digest -> the platform the list or index gives it."""
     return {entry["digest"]: entry.get("platform", {}) for entry in json.loads(document)["manifests"]}
-
-
-def error_code(answer: requests.Response) -> str | None:
-    """The first OCI error code of an answer; None when its body is no OCI error (an HTML page...)."""
-    body = answer.json() if "json" in answer.headers.get("Content-Type", "") else {}
-    return next((e.get("code") for e in body.get("errors", []) if isinstance(e, dict)), None)
 
 
 def test_list_reads_back_byte_identical(registry: RegistryClient, pushed: PushedList) -> None:

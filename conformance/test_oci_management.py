@@ -17,7 +17,7 @@ import requests
 
 from fixtures import oci_content
 from fixtures.images import OCI_MANIFEST
-from fixtures.registry import RegistryClient
+from fixtures.registry import RegistryClient, error_code
 
 pytestmark = pytest.mark.capability("oci_management")
 
@@ -31,13 +31,13 @@ def refusal(answer: requests.Response) -> str | None:
     if answer.status_code == 405:
         return f"405 (Allow: {answer.headers.get('Allow', '-')})"
     if answer.status_code == 400:
-        return f"400 {oci_content.error_code(answer) or 'without an OCI error code'}"
+        return f"400 {error_code(answer) or 'without an OCI error code'}"
     return None
 
 
 def answered(answer: requests.Response, status: int, code: str) -> None:
     """Assert the answer is ``status`` with OCI error ``code``."""
-    got = (answer.status_code, oci_content.error_code(answer))
+    got = (answer.status_code, error_code(answer))
     assert got == (status, code), oci_content.shown(answer)
 
 

@@ -11,8 +11,8 @@ import pytest
 
 from fixtures import oci_content
 from fixtures.images import OCI_INDEX, OCI_MANIFEST, Image
-from fixtures.oci_content import ABSENT_DIGEST, SPEC_ERROR_CODES, error_code, shown
-from fixtures.registry import RegistryClient
+from fixtures.oci_content import ABSENT_DIGEST, SPEC_ERROR_CODES, shown
+from fixtures.registry import RegistryClient, error_code
 
 pytestmark = pytest.mark.capability("oci_pull")
 
