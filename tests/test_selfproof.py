@@ -18,6 +18,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,7 +32,7 @@ MODULES = {p.stem.removeprefix("test_") for p in (ROOT / "conformance").glob("te
 STACKS = ("direct-repopath-plain", "nginx-subdomain-tls")
 OUT = ROOT / "reports" / "selfproof"
 FAILING = ("failed", "error")
-Report = dict[str, object]
+Report = dict[str, Any]  # a report.json document
 
 
 def conformance(report_dir: Path, capabilities: set[str], faults: list[str]) -> Report:
@@ -47,22 +48,22 @@ def conformance(report_dir: Path, capabilities: set[str], faults: list[str]) -> 
     return json.loads(latest.read_text())
 
 
-def check_of(result: dict[str, str]) -> str:
+def check_of(result: dict[str, Any]) -> str:
     """A result's check: its node id without the stack it ran on (a check runs on every stack)."""
     stack = re.escape(result["stack"])
     return re.sub(rf"\[{stack}\]$|-{stack}(?=[\]-])|(?<=\[){stack}-", "", result["nodeid"])
 
 
-def catch_matrix(clean: Report, by_fault: dict[str, Report]) -> dict[str, object]:
+def catch_matrix(clean: Report, by_fault: dict[str, Report]) -> dict[str, Any]:
     """Which checks each fault made fail, which faults each check caught, and what is left unproven."""
-    results = clean["results"]  # type: ignore[index]
+    results = clean["results"]
     checks = sorted({check_of(r) for r in results if r["outcome"] == "passed"})
     faults, caught_by = [], {check: [] for check in checks}
     for fault in CATALOGUE:
         mapped = set(fault.checks) & MODULES
         report = by_fault.get(fault.name, {"results": []})
-        failed = sorted({check_of(r) for r in report["results"] if r["outcome"] in FAILING})  # type: ignore[index]
-        failing_capabilities = {r["capability"] for r in report["results"] if r["outcome"] in FAILING}  # type: ignore[index]
+        failed = sorted({check_of(r) for r in report["results"] if r["outcome"] in FAILING})
+        failing_capabilities = {r["capability"] for r in report["results"] if r["outcome"] in FAILING}
         for check in failed:
             caught_by.setdefault(check, []).append(fault.name)
         faults.append(
@@ -79,17 +80,17 @@ def catch_matrix(clean: Report, by_fault: dict[str, Report]) -> dict[str, object
     return {"faults": faults, "caught_by": {c: caught_by[c] for c in checks}, "unproven": unproven}
 
 
-def write_matrix(clean: Report, matrix: dict[str, object]) -> None:
+def write_matrix(clean: Report, matrix: dict[str, Any]) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     doc = {**clean, "faults": matrix["faults"], "unproven": matrix["unproven"]}
     (OUT / "report.json").write_text(json.dumps(doc, indent=2) + "\n")
     lines = ["# Self-proof: fault × check catch matrix", "", f"Stacks: {', '.join(STACKS)}.", ""]
     lines += ["## Faults", "", "| fault | caught | checks it failed |", "|---|---|---|"]
-    for row in matrix["faults"]:  # type: ignore[union-attr]
+    for row in matrix["faults"]:
         mark = "yes" if row["caught"] else f"**no** ({', '.join(row['uncaught_capabilities'])} not failed)"
         lines.append(f"| `{row['fault']}` | {mark} | {len(row['checks'])} |")
     lines += ["", "## Checks", "", "| check | caught by |", "|---|---|"]
-    for check, faults in matrix["caught_by"].items():  # type: ignore[union-attr]
+    for check, faults in matrix["caught_by"].items():
         lines.append(f"| `{check}` | {', '.join(f'`{f}`' for f in faults) or '**unproven**'} |")
     (OUT / "matrix.md").write_text("\n".join(lines) + "\n")
 
@@ -114,7 +115,7 @@ def test_every_fault_is_caught_and_every_check_proven(tmp_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 2, 4)) as pool:
         reports = dict(zip(runs, pool.map(run, runs), strict=True))
     clean = reports.pop("")
-    failing = [f"{r['nodeid']}: {r['message']}" for r in clean["results"] if r["outcome"] in FAILING]  # type: ignore[index]
+    failing = [f"{r['nodeid']}: {r['message']}" for r in clean["results"] if r["outcome"] in FAILING]
     assert failing == [], "the fault-free run fails:\n" + "\n".join(failing)
     matrix = catch_matrix(clean, reports)
     write_matrix(clean, matrix)
