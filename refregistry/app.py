@@ -22,17 +22,15 @@ from .config import Config
 from .context import RequestContext, external_base
 from .errors import Code, RegistryError, Shape
 from .faults import (
-    ANY_PASSWORD,
     BEARER_REFUSED,
-    DELETE_SHARED_BLOBS,
     NO_API_VERSION_HEADER,
     NO_AUTH_ON_PUSH,
     REALM_IGNORES_PROXY,
-    TRASH_NOT_KEPT,
     V2_NO_CHALLENGE,
     Faults,
 )
 from .handlers.base import API_VERSION_HEADER, STATE, State
+from .handlers.control import apply_faults
 from .routes import Route, all_routes
 from .storage import Storage
 from .validation import check_name
@@ -55,9 +53,14 @@ def _shape(request: web.Request) -> Shape:
 
 
 def _render(request: web.Request, err: RegistryError) -> web.Response:
-    return web.Response(
+    response = web.Response(
         status=err.status, body=err.body(_shape(request)), headers=err.headers, content_type="application/json"
     )
+    if request.body_exists and not request.content.at_eof():
+        # Refused before its body was read (e.g. 413): the rest of it must not be taken for the next
+        # request, and a client still sending it must not hold the connection (nor shutdown) open.
+        response.force_close()
+    return response
 
 
 @web.middleware
@@ -193,18 +196,18 @@ async def _stamp(request: web.Request, response: web.StreamResponse) -> None:
         response.headers.update(API_VERSION_HEADER)
 
 
-def make_app(config: Config, data_dir: Path, faults: Faults | None = None) -> web.Application:
-    faults = faults or Faults()
-    storage = Storage(
-        data_dir,
-        keep_shared_blobs=DELETE_SHARED_BLOBS not in faults,
-        trashcan=config.trashcan and TRASH_NOT_KEPT not in faults,
-    )
+def make_app(
+    config: Config, data_dir: Path, faults: Faults | None = None, *, fault_control: bool = False
+) -> web.Application:
+    """``fault_control`` mounts handlers/control: an admin may switch faults and reset content."""
+    initial = config
+    storage = Storage(data_dir)
     config = repoconfig.restored(config, data_dir)
-    auth = Authenticator(config, load_secret(data_dir), any_password=ANY_PASSWORD in faults)
+    auth = Authenticator(config, load_secret(data_dir))
     app = web.Application(middlewares=[error_middleware, guard_middleware])
-    app[STATE] = State(config, storage, auth, faults, __version__)
-    for route in all_routes():
+    app[STATE] = State(config, storage, auth, Faults(), __version__, initial)
+    apply_faults(app[STATE], (faults or Faults()).names())
+    for route in all_routes(fault_control=fault_control):
         app.router.add_route(route.method, route.path, _endpoint(route))
     app.on_response_prepare.append(_stamp)
     remote.setup(app)

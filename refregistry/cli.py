@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="start with this fault switched on (repeatable; see `refregistry faults`)",
     )
+    serve.add_argument(
+        "--fault-control",
+        action="store_true",
+        help="let an admin switch faults and reset all content at run time (/artifactory/api/refregistry/)",
+    )
     serve.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate chain (PEM)")
     serve.add_argument("--tls-key", type=Path, help="private key of --tls-cert (PEM)")
     serve.add_argument("--quiet", action="store_true", help="no access log")
@@ -78,7 +83,7 @@ async def _serve(args: argparse.Namespace) -> None:
     config = load_config(args.config)
     tls = _ssl_context(args.tls_cert, args.tls_key)
     try:
-        app = make_app(config, args.data, Faults(args.fault))
+        app = make_app(config, args.data, Faults(args.fault), fault_control=args.fault_control)
     except OSError as exc:
         raise ConfigError(f"data directory {args.data}: {exc.strerror or exc}") from None
     runner = web.AppRunner(

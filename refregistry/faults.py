@@ -5,6 +5,8 @@ in real registries or proxy setups; ``refregistry serve --fault NAME`` switches 
 ``checks`` column names the conformance capabilities (CONVENTIONS.md) whose checks must fail
 with it.  ``refregistry faults --json`` prints this table; the self-tests read it.  All are
 off by default: the code tests a frozen set once per request path, nothing more.
+``serve --fault-control`` lets an admin switch the set while the server runs (handlers/control),
+so a self-proof stands a stack up once and runs many faults against it in turn.
 
 A few faults live in the stack around refregistry rather than in it (``where="stack"``): the
 harness applies them when it builds a stack (a certificate, a proxy config) and refregistry
@@ -23,6 +25,9 @@ class Fault:
     summary: str
     checks: tuple[str, ...]
     where: str = "refregistry"  # or "stack": applied by the harness that builds the stack
+    # Stack faults built into a stack: the refregistry stacks (id globs) it is proven on, each
+    # started with it.  Empty: the self-proof's direct and proxied stacks, switched at run time.
+    stacks: tuple[str, ...] = ()
 
 
 WRONG_CONTENT_DIGEST = Fault(
@@ -192,6 +197,7 @@ CERT_WITHOUT_REPO_NAMES = Fault(
     "The stack's certificate names only its base host, not the per-repository names the subdomain method uses.",
     ("tls",),
     where="stack",
+    stacks=("*-subdomain-tls",),
 )
 
 UPLOAD_CANCEL_IGNORED = Fault(
@@ -367,6 +373,7 @@ CERT_EXPIRES_SOON = Fault(
     "The stack's certificate expires in three days: its renewal did not run, clients still accept it for now.",
     ("tls",),
     where="stack",
+    stacks=("*-tls",),
 )
 CERT_CHAIN_INCOMPLETE = Fault(
     "cert-chain-incomplete",
@@ -374,6 +381,7 @@ CERT_CHAIN_INCOMPLETE = Fault(
     "chain): clients trusting the root cannot verify it.",
     ("tls",),
     where="stack",
+    stacks=("*-tls",),
 )
 PLAIN_HTTP_NOT_REDIRECTED = Fault(
     "plain-http-not-redirected",
@@ -381,6 +389,7 @@ PLAIN_HTTP_NOT_REDIRECTED = Fault(
     "closed connection), not a redirect to https.",
     ("tls",),
     where="stack",
+    stacks=("nginx-*", "apache-*", "haproxy-*"),
 )
 NOTARY_CERT_WRONG_NAME = Fault(
     "notary-cert-wrong-name",
@@ -396,6 +405,7 @@ SUBDOMAIN_HANDSHAKE_REFUSED = Fault(
     "refuses the TLS handshake of the repositories' subdomain names.",
     ("tls",),
     where="stack",
+    stacks=("nginx-subdomain-tls",),
 )
 
 CATALOGUE: tuple[Fault, ...] = (
@@ -483,12 +493,20 @@ class Faults:
     """The set of faults a server runs with; ``fault in faults`` is the only query."""
 
     def __init__(self, names: Iterable[str] = ()) -> None:
+        self.active: frozenset[Fault] = frozenset()
+        self.switch(names)
+
+    def switch(self, names: Iterable[str]) -> None:
+        """Replace the whole set (``serve --fault-control``); nothing changes if a name is unknown."""
         active = set()
         for name in names:
             if name not in BY_NAME:
                 raise UnknownFault(f"unknown fault {name!r}; `refregistry faults` lists them")
             active.add(BY_NAME[name])
         self.active = frozenset(active)
+
+    def names(self) -> list[str]:
+        return sorted(f.name for f in self.active)
 
     def __contains__(self, fault: Fault) -> bool:
         return fault in self.active

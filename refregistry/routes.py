@@ -18,6 +18,7 @@ from .context import Form
 from .errors import Shape
 from .handlers import (
     blobs,
+    control,
     listing,
     manifests,
     multiarch,
@@ -132,10 +133,19 @@ OTHERS = (
 )
 
 
-def all_routes() -> list[Route]:
+# The test harness's door (handlers/control), mounted only by ``serve --fault-control``.
+CONTROL_ROOT = "/artifactory/api/refregistry"
+CONTROL = (
+    Route("faults", "GET", f"{CONTROL_ROOT}/faults", control.faults, "login", Shape.ARTIFACTORY),
+    Route("faults", "PUT", f"{CONTROL_ROOT}/faults", control.switch, "login", Shape.ARTIFACTORY),
+    Route("reset", "POST", f"{CONTROL_ROOT}/reset", control.reset, "login", Shape.ARTIFACTORY),
+)
+
+
+def all_routes(*, fault_control: bool = False) -> list[Route]:
     mounted = [
         Route(r.name, r.method, root + r.path, r.handler, r.action, r.shape, form)
         for root, form in ((API_ROOT, Form.API), (REPOPATH_ROOT, Form.REPOPATH))
         for r in REGISTRY
     ]
-    return [*OTHERS, *mounted]
+    return [*OTHERS, *mounted, *(CONTROL if fault_control else ())]

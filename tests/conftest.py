@@ -29,17 +29,24 @@ PERMISSIONS_CONFIG = {
 StartServer = Callable[..., RefRegistryProcess]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The self-proof's matrix item last: under xdist it is then handed out after every run it reads."""
+    items.sort(key=lambda item: item.name.startswith("test_catch_matrix"))
+
+
 @pytest.fixture
 def start_server(tmp_path: Path) -> Iterator[StartServer]:
     """Start refregistry processes (config dict, faults); all are stopped after the test."""
     started: list[RefRegistryProcess] = []
 
-    def start(config: dict | None = None, faults: tuple[str, ...] = (), name: str = "rr") -> RefRegistryProcess:
+    def start(
+        config: dict | None = None, faults: tuple[str, ...] = (), name: str = "rr", extra: tuple[str, ...] = ()
+    ) -> RefRegistryProcess:
         config_path = None
         if config is not None:
             config_path = tmp_path / f"{name}.yaml"
             config_path.write_text(yaml.safe_dump(config))
-        server = RefRegistryProcess(tmp_path / name, config=config_path, faults=faults)
+        server = RefRegistryProcess(tmp_path / name, config=config_path, faults=faults, extra=extra)
         started.append(server)
         return server.start()
 

@@ -1,8 +1,10 @@
 """The fault catalogue proves itself: each fault breaks what it claims, and nothing else is needed.
 
 Every fault has a probe: a short check of the promise the fault breaks.  Each probe must pass
-against a clean refregistry and fail against one started with its fault.  The conformance
-suite's own checks are mapped to faults by capability; these probes show the faults are real.
+against a clean refregistry and fail against the same one with its fault switched on.  The
+conformance suite's own checks are mapped to faults by capability; these probes show the faults
+are real.  One server per configuration serves every probe of a worker, emptied and switched
+over the fault-control API before each (``serve --fault-control``), as the self-proof does.
 """
 
 from __future__ import annotations
@@ -10,15 +12,22 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+import requests
+import yaml
 
 # Importing a probes module registers its probes.
 import tests.fault_probes_spec  # noqa: F401
+from fixtures.process import RefRegistryProcess
 from fixtures.stacks import STACK_FAULTS
 from refregistry.faults import CATALOGUE
-from tests.conftest import StartServer
+from tests.conftest import ADMIN
 from tests.fault_probes import CONFIGS, PROBES
+
+Switched = Callable[[dict, tuple[str, ...]], RefRegistryProcess]
 
 CAPABILITIES = {
     "ping",
@@ -63,9 +72,42 @@ def test_faults_json_is_the_catalogue() -> None:
     assert [f["name"] for f in json.loads(out)] == [f.name for f in CATALOGUE]
 
 
+@pytest.fixture(scope="session")
+def switched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Switched]:
+    """A running server for a configuration, emptied and switched to the given faults."""
+    servers: dict[str, RefRegistryProcess] = {}
+
+    def server(config: dict, faults: tuple[str, ...]) -> RefRegistryProcess:
+        key = json.dumps(config, sort_keys=True)
+        if key not in servers:
+            directory = tmp_path_factory.mktemp("probed")
+            (directory / "config.yaml").write_text(yaml.safe_dump(config))
+            config_file = directory / "config.yaml"
+            process = RefRegistryProcess(directory / "data", config=config_file, extra=("--fault-control",))
+            servers[key] = process.start()
+        found = servers[key]
+        base = f"{found.url}/artifactory/api/refregistry"
+        requests.post(f"{base}/reset", auth=ADMIN, timeout=30).raise_for_status()
+        requests.put(f"{base}/faults", json={"faults": list(faults)}, auth=ADMIN, timeout=30).raise_for_status()
+        return found
+
+    yield server
+    for process in servers.values():
+        process.stop()
+
+
 @pytest.mark.parametrize("fault", [f.name for f in CATALOGUE if f.where == "refregistry"])
-def test_fault_breaks_exactly_what_its_probe_checks(start_server: StartServer, fault: str) -> None:
-    """Workflow: the probe passes on a clean server and fails on one started with the fault."""
-    PROBES[fault](start_server(CONFIGS[fault], name="clean"))
+def test_fault_breaks_exactly_what_its_probe_checks(switched: Switched, fault: str) -> None:
+    """Workflow: the probe passes on a clean server and fails on the same server with the fault switched on."""
+    PROBES[fault](switched(CONFIGS[fault], ()))
     with pytest.raises(AssertionError):
-        PROBES[fault](start_server(CONFIGS[fault], faults=(fault,), name="faulty"))
+        PROBES[fault](switched(CONFIGS[fault], (fault,)))
+
+
+def test_a_fault_given_at_start_is_on_from_the_first_request(tmp_path: Path) -> None:
+    """Workflow: `serve --fault NAME` starts with it switched on (the stacks and a user's --fault rely on it)."""
+    process = RefRegistryProcess(tmp_path / "data", faults=("ping-not-ok",)).start()
+    try:
+        assert requests.get(f"{process.url}/artifactory/api/system/ping", timeout=10).text != "OK"
+    finally:
+        process.stop()

@@ -25,6 +25,7 @@ class State:
     auth: Authenticator
     faults: Faults
     version: str
+    initial_config: Config  # what a fault-control reset returns to (before REST API changes)
 
 
 STATE = web.AppKey("state", State)

@@ -40,6 +40,11 @@ class Storage:
     def close(self) -> None:
         self.meta.close()
 
+    def reset(self) -> None:
+        """Forget all content, as a fresh data directory would have it."""
+        self.meta.reset()
+        self.blobs.reset()
+
     def blob_size(self, repo: str, digest: str) -> int | None:
         """Size of a blob as seen from ``repo``: None unless it was pushed there."""
         if not self.meta.has_blob(repo, digest):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import uuid as uuidlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -38,6 +39,13 @@ class BlobStore:
         for stale in self.tmp.iterdir():
             stale.unlink(missing_ok=True)
         self._hashers: dict[str, hashlib._Hash] = {}
+
+    def reset(self) -> None:
+        """Remove every blob and upload file (the fault control's reset; the metadata goes first)."""
+        self._hashers.clear()
+        for folder in (self.blobs, self.uploads):
+            shutil.rmtree(folder)
+            folder.mkdir(parents=True)
 
     # -- committed blobs ---------------------------------------------------------------
     def path(self, digest: str) -> Path:

@@ -98,6 +98,14 @@ class Metadata:
     def close(self) -> None:
         self.db.close()
 
+    def reset(self) -> None:
+        """Empty every table, the trash can's included (the fault control's reset)."""
+        tables = [r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        with self.transaction() as db:
+            for table in tables:
+                if not table.startswith("sqlite_"):
+                    db.execute(f"DELETE FROM {table}")
+
     # -- uploads and repository blobs -------------------------------------------------------
     def add_upload(self, upload_id: str, repo: str, image: str) -> None:
         self.db.execute("INSERT INTO uploads VALUES (?,?,?,?)", (upload_id, repo, image, time.time()))

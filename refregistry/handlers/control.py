@@ -1,0 +1,68 @@
+"""``/artifactory/api/refregistry/``: switch faults and reset content while the server runs.
+
+Not Artifactory's: a test harness's door, mounted only by ``serve --fault-control`` and open only
+to an admin.  A self-proof stands a stack up once, then for each fault resets it (every
+repository emptied, the repository configuration back to the one it started with) and switches
+the fault on, instead of starting a stack per fault.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from aiohttp import web
+
+from .. import repoconfig
+from ..errors import Code, RegistryError
+from ..faults import ANY_PASSWORD, DELETE_SHARED_BLOBS, TRASH_NOT_KEPT, UnknownFault
+from .base import State, context, json_answer, state
+
+MAX_BODY = 64 << 10
+
+
+def apply_faults(st: State, names: list[str]) -> None:
+    """Switch the fault set, and the settings that storage and auth derive from it at start."""
+    st.faults.switch(names)
+    st.storage.keep_shared_blobs = DELETE_SHARED_BLOBS not in st.faults
+    st.storage.trashcan = st.config.trashcan and TRASH_NOT_KEPT not in st.faults
+    st.auth.any_password = ANY_PASSWORD in st.faults
+
+
+def _admin(request: web.Request) -> State:
+    st = state(request)
+    if not st.config.is_admin(context(request).user):
+        raise RegistryError(Code.DENIED, "fault control needs an admin")
+    return st
+
+
+async def faults(request: web.Request) -> web.StreamResponse:
+    return json_answer({"faults": _admin(request).faults.names()})
+
+
+async def switch(request: web.Request) -> web.StreamResponse:
+    """PUT ``{"faults": [names]}``: the whole set; an unknown name changes nothing (400)."""
+    st = _admin(request)
+    raw = await request.content.read(MAX_BODY + 1)
+    try:
+        names = json.loads(raw)["faults"] if len(raw) <= MAX_BODY else None
+    except (ValueError, KeyError, TypeError):
+        names = None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise RegistryError(Code.BAD_REQUEST, 'the body must be {"faults": ["name", ...]}')
+    try:
+        apply_faults(st, names)
+    except UnknownFault as exc:
+        raise RegistryError(Code.BAD_REQUEST, str(exc)) from None
+    return json_answer({"faults": st.faults.names()})
+
+
+async def reset(request: web.Request) -> web.StreamResponse:
+    """Forget all content and every repository change made over the REST API."""
+    st = _admin(request)
+    st.storage.reset()
+    (st.storage.root / repoconfig.OVERLAY).unlink(missing_ok=True)
+    st.config = st.auth.config = st.initial_config
+    apply_faults(st, st.faults.names())  # the trash-can setting follows the restored configuration
+    os.sync()
+    return json_answer({"reset": True, "faults": st.faults.names()})
