@@ -9,7 +9,9 @@ SHELL := bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-PYTEST ?= $(VENV)/bin/pytest -n 2 tests
+# Four workers on two cores: the items spend much of their time waiting on the Docker engine and
+# the stacks' containers, so two more keep the cores busy (bench/selfproof.py measures it).
+PYTEST ?= $(VENV)/bin/pytest -n 4 tests
 
 # `make conformance ARGS='--stacks nginx-subdomain-tls --capabilities push_pull'` narrows a run.
 ARGS ?=
