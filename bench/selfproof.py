@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SUMMARY = re.compile(r"^=+ (.*\d+ (?:passed|failed|error).*) in [\d.]+s")
+SUMMARY = re.compile(r"^(?:=+ )?(.*\d+ (?:passed|failed|error).*) in [\d.]+s")
 
 
 @dataclass
