@@ -180,7 +180,7 @@ def names_in_use(target: Target) -> list[str]:
     """Every host name clients use for the target: each repository's registry host and the REST API's."""
     repos = REPOS if target.run is not None else [target.repo, target.promote_to, target.retention_repo]
     hosts = {urlsplit(target.endpoint(r).registry_url).hostname for r in repos if r}
-    return sorted({*hosts, urlsplit(target.api_url).hostname} - {None})  # type: ignore[arg-type]
+    return sorted({*hosts, urlsplit(target.api_url).hostname} - {None})  # type: ignore[arg-type]  # None is removed by the set difference
 
 
 def chain_for(tls_endpoint: Endpoint, name: str) -> list:

@@ -186,7 +186,7 @@ def _endpoint(route: Route) -> Handler:
     async def endpoint(request: web.Request) -> web.StreamResponse:
         return await route.handler(request)
 
-    endpoint.route = route  # type: ignore[attr-defined]
+    endpoint.route = route  # type: ignore[attr-defined]  # the route rides on the handler function for the middlewares
     return endpoint
 
 

@@ -15,7 +15,7 @@ REPOS = "/artifactory/api/repositories"
 
 
 def call(server: RefRegistryProcess, method: str, path: str = "", auth: tuple[str, str] = ADMIN, **kw: object):
-    return requests.request(method, f"{server.url}{REPOS}{path}", auth=auth, timeout=30, **kw)  # type: ignore[arg-type]
+    return requests.request(method, f"{server.url}{REPOS}{path}", auth=auth, timeout=30, **kw)  # type: ignore[arg-type]  # requests' stubs type **kwargs narrower than object
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ import yaml
 
 # Importing a probes module registers its probes.
 import tests.fault_probes_spec  # noqa: F401
+from fixtures.admin import AdminClient
 from fixtures.process import RefRegistryProcess
 from fixtures.stacks import STACK_FAULTS
 from refregistry.faults import CATALOGUE
@@ -85,11 +86,8 @@ def switched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Switched]:
             config_file = directory / "config.yaml"
             process = RefRegistryProcess(directory / "data", config=config_file, extra=("--fault-control",))
             servers[key] = process.start()
-        found = servers[key]
-        base = f"{found.url}/artifactory/api/refregistry"
-        requests.post(f"{base}/reset", auth=ADMIN, timeout=30).raise_for_status()
-        requests.put(f"{base}/faults", json={"faults": list(faults)}, auth=ADMIN, timeout=30).raise_for_status()
-        return found
+        AdminClient(servers[key].url, ADMIN).reset_with_faults(list(faults))
+        return servers[key]
 
     yield server
     for process in servers.values():

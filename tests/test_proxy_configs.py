@@ -229,15 +229,15 @@ class PinnedAdapter(HTTPAdapter):
         self.address = address
         super().__init__()
 
-    def build_connection_pool_key_attributes(self, request, verify, cert=None):  # type: ignore[no-untyped-def]
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):  # type: ignore[no-untyped-def]  # overrides an untyped requests method
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
         if host_params["scheme"] == "https":
             pool_kwargs.update(server_hostname=host_params["host"], assert_hostname=host_params["host"])
         return {**host_params, "host": self.address}, pool_kwargs
 
-    def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:  # type: ignore[override]
+    def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:  # type: ignore[override]  # narrows requests' send signature on purpose
         request.headers["Host"] = urlsplit(request.url).netloc
-        return super().send(request, **kwargs)  # type: ignore[arg-type]
+        return super().send(request, **kwargs)  # type: ignore[arg-type]  # requests' stubs type **kwargs narrower than object
 
 
 def pinned(session: requests.Session, address: str, ca: Path) -> requests.Session:
