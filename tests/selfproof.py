@@ -3,11 +3,17 @@
 A *run* is one ``pytest conformance`` subprocess, as a user would start it:
 
 * fault-free, one per capability, on the worker's two proving stacks (a direct and a proxied one);
-* one per refregistry fault, on the same stacks, *attached*: the subprocess resets each stack's
-  refregistry and switches the fault on over its fault-control API, so the stacks start once
-  per worker, not once per fault;
+* two per refregistry fault, *attached* to the worker's proving stacks: the subprocess resets
+  the stack's refregistry and switches the fault on over its fault-control API, so the stacks
+  start once per worker, not once per fault.  The run on the proxied stack has every check of
+  the fault's capabilities, so the matrix shows all the fault fails; the run on the direct stack
+  is *narrowed*: only the checks that failed behind the proxy, and the whole of any capability
+  nothing failed in there.  The fault is caught if each capability fails on one of the two;
 * one per stack fault built into a stack (a certificate, a proxy config) and per stack family
-  it applies to (``Fault.stacks``): the subprocess starts that stack with the fault.
+  it applies to (``Fault.stacks``): the subprocess starts that stack with the fault.  The run on
+  the fault's first family has every check; those on its other families are narrowed by it
+  (a tenth of the checks: most TLS checks push through an engine, and none of them notices a
+  certificate that expires in three days).  The fault must be caught on every family.
 
 Runs are memoised in a directory shared by the session's xdist workers, under a file lock per
 run: whichever item needs a run first computes it, any other waits for it and reads it.  The
@@ -33,7 +39,7 @@ from tests.warm_pytest import WarmPytest
 ROOT = Path(__file__).resolve().parent.parent
 CAPABILITIES = tuple(sorted(p.stem.removeprefix("test_") for p in (ROOT / "conformance").glob("test_*.py")))
 # One stack without a proxy and one behind a proxy: realm-ignores-proxy only shows behind one.
-PROVING = ("direct-repopath-plain", "nginx-subdomain-tls")
+DIRECT, PROXIED = PROVING = ("direct-repopath-plain", "nginx-subdomain-tls")
 FAILING = ("failed", "error")
 RUN_TIMEOUT = 900  # a backstop for a hung subprocess; a run takes well under a minute
 Report = dict[str, Any]  # a report.json document
@@ -46,6 +52,7 @@ class Run:
     capabilities: tuple[str, ...]
     stacks: tuple[str, ...]
     attached: bool  # on the worker's proving stacks, reset and switched; else on stacks of its own
+    narrowed_by: str | None = None  # the key of the run whose failures choose this run's checks
 
 
 def mapped(fault: Fault) -> tuple[str, ...]:
@@ -60,21 +67,34 @@ def families(fault: Fault) -> tuple[str, ...]:
 
 
 def fault_runs(fault: Fault) -> list[Run]:
+    """The runs that prove ``fault``: the first has all checks, the others are narrowed by it."""
+    caps = mapped(fault)
     if not fault.stacks:
-        return [Run(fault.name, fault.name, mapped(fault), PROVING, attached=True)]
-    return [
-        Run(f"{fault.name}@{stack}", fault.name, mapped(fault), (stack,), attached=False) for stack in families(fault)
-    ]
+        full = Run(fault.name, fault.name, caps, (PROXIED,), attached=True)
+        return [full, Run(f"{fault.name}@{DIRECT}", fault.name, caps, (DIRECT,), attached=True, narrowed_by=full.key)]
+    first, *others = families(fault)
+    full = Run(f"{fault.name}@{first}", fault.name, caps, (first,), attached=False)
+    narrowed = [Run(f"{fault.name}@{s}", fault.name, caps, (s,), attached=False, narrowed_by=full.key) for s in others]
+    return [full, *narrowed]
+
+
+def proofs(fault: Fault) -> list[tuple[Run, ...]]:
+    """The self-proof's items for ``fault``: the runs each one makes, and judges together."""
+    runs = fault_runs(fault)
+    return [tuple(runs)] if runs[0].attached else [(run,) for run in runs]
 
 
 FAULT_FREE = [Run(f"fault-free:{c}", None, (c,), PROVING, attached=True) for c in CAPABILITIES]
 PROVEN_FAULTS = [f for f in CATALOGUE if mapped(f)]
-FAULT_RUNS = [run for fault in PROVEN_FAULTS for run in fault_runs(fault)]
+# Items of narrowed runs alone last: each needs the run it is narrowed by, which xdist has then handed out.
+PROOFS = sorted((p for fault in PROVEN_FAULTS for p in proofs(fault)), key=lambda p: bool(p[0].narrowed_by))
+FAULT_RUNS = [run for proof in PROOFS for run in proof]
+BY_KEY = {run.key: run for run in FAULT_RUNS}
 
 
-def conformance(run: Run, attach: Path | None, report_dir: Path, warm: WarmPytest) -> Report:
-    """Run the conformance suite as ``run`` says and return its report.json."""
-    argv = ["conformance", "-q", "-p", "no:cacheprovider", "--no-header"]
+def conformance(run: Run, attach: Path | None, report_dir: Path, warm: WarmPytest, checks: list[str]) -> Report:
+    """Run the conformance suite as ``run`` says, only ``checks`` if any are named, and return its report.json."""
+    argv = (checks or ["conformance"]) + ["-q", "-p", "no:cacheprovider", "--no-header"]
     argv += ["--stacks", ",".join(run.stacks), "--capabilities", ",".join(run.capabilities)]
     argv += ["--report-dir", str(report_dir)] + (["--fault", run.fault] if run.fault else [])
     argv += ["--attach", str(attach)] if attach else []
@@ -97,12 +117,13 @@ class Memo:
 
     def report(self, run: Run, attach: Path | None) -> Report:
         """``run``'s report; ``attach`` describes the proving stacks an attached run uses."""
+        checks = narrowed(run, self.report(BY_KEY[run.narrowed_by], attach)) if run.narrowed_by else []
         name = re.sub(r"[^\w.@-]", "_", run.key)
         done = self.directory / f"{name}.json"
         with open(self.directory / f"{name}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not done.exists():
-                report = conformance(run, attach, self.directory / name, self.warm)
+                report = conformance(run, attach, self.directory / name, self.warm, checks)
                 done.with_suffix(".tmp").write_text(json.dumps(report))
                 done.with_suffix(".tmp").replace(done)
             return json.loads(done.read_text())
@@ -114,6 +135,16 @@ def check_of(result: dict[str, Any]) -> str:
     return re.sub(rf"\[{stack}\]$|-{stack}(?=[\]-])|(?<=\[){stack}-", "", result["nodeid"])
 
 
+def narrowed(run: Run, by: Report) -> list[str]:
+    """What ``run`` is narrowed to by the report of the run it is narrowed by: the test functions
+    that failed there (as node ids without parameters), and the module of each capability in
+    which nothing failed there."""
+    failed = [r for r in by["results"] if r["outcome"] in FAILING]
+    checks = {r["nodeid"].split("[", 1)[0] for r in failed}
+    modules = {f"conformance/test_{c}.py" for c in run.capabilities if c not in {r["capability"] for r in failed}}
+    return sorted(checks | modules)
+
+
 def failures(report: Report) -> list[str]:
     return [f"{r['nodeid']}: {r['message']}" for r in report["results"] if r["outcome"] in FAILING]
 
@@ -122,6 +153,14 @@ def uncaught(run: Run, report: Report) -> list[str]:
     """The capabilities ``run``'s fault should have failed and did not (on any of its stacks)."""
     failed = {r["capability"] for r in report["results"] if r["outcome"] in FAILING}
     return sorted(set(run.capabilities) - failed)
+
+
+def missed(runs: tuple[Run, ...] | list[Run], reports: dict[Run, Report]) -> list[str]:
+    """The capabilities a fault did not fail: on the proving stacks (on one of the two is enough),
+    and on each stack family it is built into (every one must)."""
+    together = [set(uncaught(run, reports[run])) for run in runs if run.attached]
+    left = set.intersection(*together) if together else set()
+    return sorted(left.union(*(uncaught(run, reports[run]) for run in runs if not run.attached)))
 
 
 def catch_matrix(clean: list[Report], by_run: dict[Run, Report]) -> dict[str, Any]:
@@ -135,7 +174,7 @@ def catch_matrix(clean: list[Report], by_run: dict[Run, Report]) -> dict[str, An
         for check in failed:
             caught_by.setdefault(check, []).append(fault.name)
         stacks = {stack: uncaught(run, by_run[run]) for run in runs for stack in run.stacks if not run.attached}
-        missed = sorted({c for run in runs for c in uncaught(run, by_run[run])})
+        left = missed(runs, by_run)
         faults.append(
             {
                 "fault": fault.name,
@@ -144,8 +183,8 @@ def catch_matrix(clean: list[Report], by_run: dict[Run, Report]) -> dict[str, An
                 "capabilities": list(mapped(fault)),
                 "stacks": sorted({s for run in runs for s in run.stacks}),
                 "checks": failed,
-                "caught": not missed and len(runs) > 0,
-                "uncaught_capabilities": missed,
+                "caught": not left and len(runs) > 0,
+                "uncaught_capabilities": left,
                 "uncaught_on": sorted(stack for stack, left in stacks.items() if left),
             }
         )

@@ -23,7 +23,7 @@ from fixtures import stacks
 from fixtures.pool import StackPool
 from refregistry.faults import CATALOGUE
 from tests import selfproof
-from tests.selfproof import FAULT_FREE, FAULT_RUNS, PROVING, Memo, Run
+from tests.selfproof import FAULT_FREE, FAULT_RUNS, PROOFS, PROVING, Memo, Run
 from tests.warm_pytest import WarmPytest
 
 pytestmark = pytest.mark.engine
@@ -38,8 +38,9 @@ KNOWN |= {"content_trust", "tls", "v1", "ha", "credentials"}
 def memo(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Memo]:
     """The session's runs, shared by its xdist workers (their base temp dirs share a parent)."""
     base = tmp_path_factory.getbasetemp()
-    warm = WarmPytest(selfproof.ROOT)
-    yield Memo((base.parent if worker_id != "master" else base) / "selfproof-runs", warm)
+    shared = base.parent if worker_id != "master" else base
+    warm = WarmPytest(selfproof.ROOT, shared / "selfproof-bytecode")
+    yield Memo(shared / "selfproof-runs", warm)
     warm.close()
 
 
@@ -86,12 +87,12 @@ def test_fault_free_run_passes(run: Run, memo: Memo, request: pytest.FixtureRequ
     assert selfproof.failures(report) == [], "the fault-free run fails:\n" + "\n".join(selfproof.failures(report))
 
 
-@pytest.mark.parametrize("run", FAULT_RUNS, ids=lambda run: run.key)
-def test_fault_is_caught(run: Run, memo: Memo, request: pytest.FixtureRequest) -> None:
-    """With the fault on, every capability it maps to has a failing check."""
-    report = report_of(run, memo, request)
-    stacks = ", ".join(run.stacks)
-    assert selfproof.uncaught(run, report) == [], f"{run.key} on {stacks}: no check of these failed"
+@pytest.mark.parametrize("proof", PROOFS, ids=lambda proof: proof[0].key)
+def test_fault_is_caught(proof: tuple[Run, ...], memo: Memo, request: pytest.FixtureRequest) -> None:
+    """With the fault on, every capability it maps to has a failing check (on the proving stacks, or on the family)."""
+    reports = {run: report_of(run, memo, request) for run in proof}
+    stacks = ", ".join(stack for run in proof for stack in run.stacks)
+    assert selfproof.missed(proof, reports) == [], f"{proof[0].key} on {stacks}: no check of these failed"
 
 
 @pytest.mark.timeout(0)  # reads what the items above computed; run alone, it computes them all itself

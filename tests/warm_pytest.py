@@ -6,6 +6,12 @@ on a machine whose two cores the runs keep busy).  A *warm* server imports them 
 is a child forked from it, as isolated as a subprocess (its own memory, environment, working
 directory and output file) but already warm.  The harness's own modules are not imported before
 the fork, so pytest rewrites their asserts as it would in a subprocess.
+
+The runs write bytecode, rewritten test modules included, to a cache directory of the server's:
+pytest keeps a rewritten module only where bytecode is written, and with PYTHONDONTWRITEBYTECODE
+set (as it is in some CI environments) each run rewrote the asserts of the ~30 conformance and
+fixture modules again, a third of its CPU.  The cache directory keeps the source tree as clean
+as the variable meant it to stay.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ SERVER = r"""
 import json, os, sys
 os.environ["TESTCONTAINERS_RYUK_DISABLED"] = "true"
 import docker, pytest, requests, testcontainers.core.container, trustme, urllib3, yaml
+sys.dont_write_bytecode = False
+sys.pycache_prefix = sys.argv[1]
 for line in sys.stdin:
     job = json.loads(line)
     pid = os.fork()
@@ -56,10 +64,15 @@ class RunTimeout(RuntimeError):
 class WarmPytest:
     """One warm server; ``run`` one pytest at a time in a child of it."""
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, bytecode: Path) -> None:
+        """A server for runs in ``cwd``, writing bytecode under ``bytecode`` (servers may share it)."""
         self.cwd = cwd
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", SERVER], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", SERVER, str(bytecode)],
+            cwd=cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         self.selector = selectors.DefaultSelector()
         assert self.proc.stdout is not None
