@@ -93,8 +93,10 @@ BY_KEY = {run.key: run for run in FAULT_RUNS}
 
 
 def conformance(run: Run, attach: Path | None, report_dir: Path, warm: WarmPytest, checks: list[str]) -> Report:
-    """Run the conformance suite as ``run`` says, only ``checks`` if any are named, and return its report.json."""
-    argv = (checks or ["conformance"]) + ["-q", "-p", "no:cacheprovider", "--no-header"]
+    """Run the conformance suite as ``run`` says, only ``checks`` if any are named, and return its report.json.
+    Only the capabilities' modules are collected: collecting all seventeen was a third of a short run's CPU."""
+    argv = [*(checks or [f"conformance/test_{c}.py" for c in run.capabilities]), "-q", "-p", "no:cacheprovider"]
+    argv += ["--no-header"]
     argv += ["--stacks", ",".join(run.stacks), "--capabilities", ",".join(run.capabilities)]
     argv += ["--report-dir", str(report_dir)] + (["--fault", run.fault] if run.fault else [])
     argv += ["--attach", str(attach)] if attach else []
