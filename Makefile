@@ -33,6 +33,7 @@ setup:
 
 test: images
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PYTEST)
 
 images: venv setup

@@ -173,7 +173,7 @@ def push(target: Target, image: str, blob: Blob) -> float:
             "Content-Length": str(blob.size),
             "Content-Type": "application/octet-stream",
         }
-        conn.request("PUT", f"{path}{sep}digest={blob.digest}", body=reader, headers=headers)  # type: ignore[arg-type]  # http.client takes a file object as body; its stubs name only bytes
+        conn.request("PUT", f"{path}{sep}digest={blob.digest}", body=reader, headers=headers)
         resp = conn.getresponse()
         _expect(resp, 201, f"{target.name} PUT upload")
         elapsed = time.perf_counter() - started

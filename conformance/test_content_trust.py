@@ -50,7 +50,7 @@ def test_trusted_pull_verifies_the_signed_tag(
     pulled = trust_cli.pull(ref)
     assert pulled.returncode == 0, pulled.stderr.strip()
     assert f"Pull (1 of 1): {ref}@{digest}" in pulled.stdout, pulled.stdout
-    assert f"{endpoint.image_ref(image_name)}@{digest}" in docker.image(ref).attrs["RepoDigests"]
+    assert f"{endpoint.image_ref(image_name)}@{digest}" in docker.repo_digests(ref)
 
 
 def test_trusted_pull_of_an_unsigned_tag_fails(
@@ -84,7 +84,7 @@ def test_tag_repushed_unsigned_is_not_what_a_trusted_pull_gets(
     # (Tag Retention 1 replaced it), or gets exactly the signed image.
     assert signed in pulled.stdout + pulled.stderr, pulled.stdout + pulled.stderr
     if pulled.returncode == 0:
-        assert f"{endpoint.image_ref(image_name)}@{signed}" in docker.image(ref).attrs["RepoDigests"]
+        assert f"{endpoint.image_ref(image_name)}@{signed}" in docker.repo_digests(ref)
 
 
 def test_notary_certificate_is_verified(

@@ -17,20 +17,27 @@ from fixtures.targets import Target
 pytestmark = [pytest.mark.capability("login"), pytest.mark.auth]
 
 
+def admin_of(target: Target) -> tuple[str, str]:
+    """The admin's user and password (a target without users is unsupported before these checks run)."""
+    assert target.admin is not None, "the login checks need the target's admin credentials"
+    return target.admin
+
+
 def test_docker_login_succeeds(docker: Engine, endpoint: Endpoint, target: Target) -> None:
     """docker login with the admin's credentials answers Login Succeeded."""
-    assert docker.login(endpoint.registry_host, *target.admin)["Status"] == "Login Succeeded"
+    assert docker.login(endpoint.registry_host, *admin_of(target))["Status"] == "Login Succeeded"
 
 
 def test_wrong_password_is_refused(docker: Engine, endpoint: Endpoint, target: Target) -> None:
     """docker login with a wrong password is refused by the engine with an unauthorized error."""
     with pytest.raises(APIError, match=r"(?i)unauthorized|401"):
-        docker.login(endpoint.registry_host, target.admin[0], "not-" + target.admin[1])
+        user, password = admin_of(target)
+        docker.login(endpoint.registry_host, user, "not-" + password)
 
 
 def test_login_is_stored_per_host_port(docker: Engine, endpoint: Endpoint, target: Target, tmp_path: Path) -> None:
     """The CLI keeps the login under exactly the host[:port] of the image references."""
-    done = cli_login(endpoint.registry_host, *target.admin, tmp_path)
+    done = cli_login(endpoint.registry_host, *admin_of(target), config_dir=tmp_path)
     assert done.returncode == 0, done.stderr.strip()
     assert "Login Succeeded" in done.stdout
     assert list(json.loads((tmp_path / "config.json").read_text())["auths"]) == [endpoint.registry_host]
@@ -42,10 +49,11 @@ def test_token_endpoint_issues_scoped_tokens(anonymous: RegistryClient, target: 
     scheme, params = parse_challenge(challenge)
     assert scheme == "bearer" and "scope" in params, challenge
     query = {k: params[k] for k in ("service", "scope")}
-    granted = requests.get(params["realm"], params=query, auth=target.admin, verify=target.verify, timeout=30)
+    user, password = admin_of(target)
+    granted = requests.get(params["realm"], params=query, auth=(user, password), verify=target.verify, timeout=30)
     assert granted.status_code == 200, granted.text[:200]
     assert granted.json().get("token") or granted.json().get("access_token")
-    wrong = (target.admin[0], "not-" + target.admin[1])
+    wrong = (user, "not-" + password)
     refused = requests.get(params["realm"], params=query, auth=wrong, verify=target.verify, timeout=30)
     assert refused.status_code == 401, refused.text[:200]
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import certifi
 import docker as docker_sdk
 import pytest
 import requests
@@ -114,7 +115,7 @@ def test_ping_answers_with_verification_against_the_ca(tls_endpoint: Endpoint, t
 def test_ping_without_the_ca_fails_verification(tls_endpoint: Endpoint, run_ca: tuple[str, Path]) -> None:
     """Plain `curl` (the system's CAs, not the run CA): certificate verify failed, self-signed in the chain."""
     with pytest.raises(requests.exceptions.SSLError, match=rf"\[SSL: CERTIFICATE_VERIFY_FAILED\] .*{UNTRUSTED}"):
-        Session().get(f"{tls_endpoint.registry_url}/v2/", verify=requests.certs.where(), timeout=15)
+        Session().get(f"{tls_endpoint.registry_url}/v2/", verify=certifi.where(), timeout=15)
 
 
 def _assert_pings(ep: Endpoint, verify: bool | str) -> None:
@@ -212,7 +213,7 @@ def test_certificate_chain_is_complete(target: Target, tls_endpoint: Endpoint) -
     """The server sends a chain in which each certificate is issued by the next, ending at a trusted CA."""
     chain = chain_for(tls_endpoint, str(urlsplit(tls_endpoint.registry_url).hostname))
     assert certchain.chain_gaps(chain) == []
-    bundle = certchain.load_bundle(target.verify if isinstance(target.verify, str) else requests.certs.where())
+    bundle = certchain.load_bundle(target.verify if isinstance(target.verify, str) else certifi.where())
     assert certchain.anchored(chain[-1], bundle), (
         f"the chain ends at {chain[-1].subject.rfc4514_string()}, issued by {chain[-1].issuer.rfc4514_string()},"
         " which is no CA the client trusts: an intermediate certificate is missing"

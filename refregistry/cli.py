@@ -96,7 +96,7 @@ async def _serve(args: argparse.Namespace) -> None:
     host, port = args.listen
     site = web.TCPSite(runner, host, port, ssl_context=tls, backlog=512)
     await site.start()
-    bound = site._server.sockets[0].getsockname()[1] if site._server and site._server.sockets else port  # type: ignore[union-attr]  # aiohttp's private _server, checked for None just before
+    bound = runner.addresses[0][1] if runner.addresses else port
     scheme = "https" if tls else "http"
     faults = ", ".join(args.fault) or "none"
     # Harnesses wait for this exact line (and read the port from it when --listen used port 0).

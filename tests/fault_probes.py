@@ -270,7 +270,8 @@ def pushed_blob_answers_head(server: RefRegistryProcess) -> None:
 
 def remote_of_itself(server: RefRegistryProcess) -> RegistryClient:
     """A remote repository, created over REST, caching the server's own docker-local."""
-    body = {"rclass": "remote", "url": f"{server.url}/artifactory/api/docker/docker-local", "username": "admin"}
+    body: dict[str, object] = {"rclass": "remote", "url": f"{server.url}/artifactory/api/docker/docker-local"}
+    body["username"] = "admin"
     body |= {"password": "password", "retrievalCachePeriodSecs": 0}
     requests.put(f"{server.url}/artifactory/api/repositories/self-remote", json=body, auth=ADMIN, timeout=30)
     return RegistryClient(server.url, "/v2/self-remote/", ADMIN)

@@ -244,7 +244,7 @@ def test_artifactory_error_bodies(server: RefRegistryProcess, path: str, status:
 def test_literal_dot_segments_are_refused(server: RefRegistryProcess) -> None:
     """Workflow: a raw '..' path segment (no client normalisation) is 400, not a route elsewhere."""
     parts = urlsplit(server.url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn = http.client.HTTPConnection(str(parts.hostname), parts.port, timeout=30)
     conn.request(
         "GET",
         "/v2/docker-local/app/../../../etc/manifests/1",

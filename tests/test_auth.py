@@ -8,6 +8,7 @@ import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,7 +45,7 @@ def token_for(user: str | None, *scopes: tuple[str, list[str]], config: Config =
     return str(Authenticator(config, SECRET).issue(Identity(user, scheme), list(scopes))["token"])
 
 
-def claims_of(token: str) -> dict[str, object]:
+def claims_of(token: str) -> dict[str, Any]:
     payload = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 

@@ -83,8 +83,8 @@ def test_broken_target_is_one_line_and_nonzero(
 def test_settings_change_only_when_allowed_and_are_restored(live: RefRegistryProcess, tmp_path: Path) -> None:
     """Retention checks on --repo: skipped with the reason by default; with --allow-config-changes they
     set Max Unique Tags 3 and Tag Retention 3 for each check, pass, and the settings are back after."""
-    base = ("--target", live.url, "--repo", "docker-local", "--username", ADMIN[0], "--password", ADMIN[1])
-    base += ("--capabilities", "retention")
+    base: tuple[str, ...] = ("--target", live.url, "--repo", "docker-local", "--username", ADMIN[0])
+    base += ("--password", ADMIN[1], "--capabilities", "retention")
     skipped = run_live(tmp_path / "default", *base, "-rs")
     assert skipped.returncode == 0, skipped.stdout[-3000:]
     assert "--retention-repo KEY or --allow-config-changes" in skipped.stdout

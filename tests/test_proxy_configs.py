@@ -13,6 +13,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import docker
@@ -229,14 +230,17 @@ class PinnedAdapter(HTTPAdapter):
         self.address = address
         super().__init__()
 
-    def build_connection_pool_key_attributes(self, request, verify, cert=None):  # type: ignore[no-untyped-def]  # overrides an untyped requests method
-        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+    def build_connection_pool_key_attributes(
+        self, request: requests.PreparedRequest, verify: bool | str, cert: str | tuple[str, str] | None = None
+    ) -> tuple[Any, Any]:  # requests' own (private) TypedDicts
+        host_params, typed = super().build_connection_pool_key_attributes(request, verify, cert)
+        pool_kwargs: dict[str, Any] = dict(typed)
         if host_params["scheme"] == "https":
             pool_kwargs.update(server_hostname=host_params["host"], assert_hostname=host_params["host"])
         return {**host_params, "host": self.address}, pool_kwargs
 
     def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:  # type: ignore[override]  # narrows requests' send signature on purpose
-        request.headers["Host"] = urlsplit(request.url).netloc
+        request.headers["Host"] = urlsplit(str(request.url)).netloc
         return super().send(request, **kwargs)  # type: ignore[arg-type]  # requests' stubs type **kwargs narrower than object
 
 

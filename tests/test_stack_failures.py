@@ -10,6 +10,7 @@ from pathlib import Path
 
 import docker
 import pytest
+from docker.models.containers import Container
 
 from fixtures import hostenv
 
@@ -45,9 +46,7 @@ def test_killed_proxy_fails_its_stack_only_and_leaves_nothing(tmp_path: Path) ->
     assert not [p for p in hostenv.CERTS_D.glob(f"*.{run_id}.art.local*")]
 
 
-def wait_for_busy_container(
-    client: docker.DockerClient, run: subprocess.Popen[str]
-) -> docker.models.containers.Container:
+def wait_for_busy_container(client: docker.DockerClient, run: subprocess.Popen[str]) -> Container:
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         assert run.poll() is None, "the conformance run ended before the stack came up"

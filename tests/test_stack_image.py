@@ -116,14 +116,21 @@ def start(client: docker.DockerClient, image: str) -> Iterator[Start]:
         def run(
             *command: str, env: dict[str, str] | None = None, stack_dir: Path | None = None, reach: bool = False
         ) -> Container:
-            placement: dict[str, str] = {"network_mode": "none"}
+            network_name = None
             if reach:
                 network = client.networks.create(f"refconf-imagetest-{secrets.token_hex(4)}", labels=LABELS)
                 cleanup.callback(network.remove)
-                placement = {"network": network.name}
+                network_name = network.name
             volumes = {str(stack_dir): {"bind": "/stack", "mode": "ro"}} if stack_dir else {}
             container = client.containers.run(
-                image, list(command), detach=True, environment=env or {}, volumes=volumes, labels=LABELS, **placement
+                image,
+                list(command),
+                detach=True,
+                environment=env or {},
+                volumes=volumes,
+                labels=LABELS,
+                network=network_name,
+                network_mode=None if reach else "none",
             )
             cleanup.callback(container.remove, force=True)
             return container

@@ -218,7 +218,7 @@ def store(storage: Storage, content: images.Image | images.Index, tag: str | Non
     return m.digest
 
 
-def on_disk(storage: Storage, *blobs: images.Blob | images.Image) -> list[bool]:
+def on_disk(storage: Storage, *blobs: images.Blob | images.Image | images.Index) -> list[bool]:
     return [storage.blobs.path(b.digest).exists() for b in blobs]
 
 

@@ -120,7 +120,8 @@ class Storage:
             if ref.kind == "manifest" and self.meta.manifest(repo, image, ref.child) is None:
                 self.restore(repo, image, ref.child)
         self.trash.remove(entry.id)
-        for tag in entry.tags or [None]:
+        untagged: list[str | None] = [None]  # trashed without a tag, it comes back without one
+        for tag in entry.tags or untagged:
             self.meta.put_manifest(entry.manifest, entry.refs, tag, entry.props)
         return True
 

@@ -49,10 +49,10 @@ def apply(
         names = meta.tags_by_age(repo, image)
         for old in names[: max(len(names) - max_unique, 0)]:
             revisions = meta.revisions(repo, image, old)
-            digest = meta.resolve(repo, image, old)
-            if digest is not None:
-                storage.remove_tag(repo, image, old, digest)
-                removed.append(digest)
+            head = meta.resolve(repo, image, old)
+            if head is not None:
+                storage.remove_tag(repo, image, old, head)
+                removed.append(head)
             for revision in revisions:
                 removed += _drop(storage, repo, image, revision)
     return removed
