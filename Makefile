@@ -44,7 +44,7 @@ conformance: images
 	$(VENV)/bin/pytest -n auto conformance $(ARGS)
 
 bench: venv
-	$(PY) bench/registry_throughput.py
+	$(PY) -m bench.registry_throughput
 
 clean:
 	rm -rf .pytest_cache .ruff_cache build dist $(STAMP)

@@ -16,11 +16,9 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from fixtures.process import RefRegistryProcess
 
-from fixtures.process import RefRegistryProcess  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 DOCKER_REGISTRY = "/usr/bin/docker-registry"
 BLOCK = 1 << 20
@@ -212,7 +210,8 @@ def null_server(workdir: Path) -> Iterator[Target]:
     try:
         with open(log, "wb") as out:
             proc = subprocess.Popen(
-                [sys.executable, str(ROOT / "bench" / "registry_throughput.py"), "--null-server", str(port)],
+                [sys.executable, "-m", "bench.registry_throughput", "--null-server", str(port)],
+                cwd=ROOT,  # where ``bench`` is a package
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
