@@ -96,9 +96,6 @@ def test_plain_http_to_the_tls_port_is_redirected_to_https(
     assert got == (3, "https", port, True), f"{answer.status_code} {answer.headers} {answer.text[:200]!r}"
 
 
-PINGS = ("/v2/", "/artifactory/api/system/ping")
-
-
 @pytest.mark.artifactory
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 def test_ping_answers_without_verification_as_curl_k_does(tls_endpoint: Endpoint) -> None:

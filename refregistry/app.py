@@ -8,7 +8,6 @@ route declares, before any handler runs.
 
 from __future__ import annotations
 
-import logging
 import urllib.parse
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -35,7 +34,6 @@ from .routes import Route, all_routes
 from .storage import Storage
 from .validation import check_name
 
-log = logging.getLogger("refregistry")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 REGISTRY_PREFIXES = ("/v2", "/artifactory/api/docker/")
 SCOPE_ACTIONS = {"read": "pull", "deploy": "pull,push", "delete": "delete", "login": ""}

@@ -23,7 +23,6 @@ from .config import Config
 
 # Docker scope actions -> Artifactory permission.
 ACTION_PERMISSION = {"pull": "read", "push": "deploy", "delete": "delete", "*": "delete"}
-PERMISSION_ACTION = {"read": "pull", "deploy": "push", "delete": "delete"}
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Error codes, declared once.
 
-Every error refregistry can answer is a row of ``CODES``: the OCI/Docker code string, the
+Every error refregistry can answer is a member of ``Code``: the OCI/Docker code string, the
 HTTP status and the default message.  Handlers raise ``RegistryError(Code.X, ...)``; one
 middleware (``app.error_middleware``) renders it in the shape the route family speaks:
 
@@ -46,7 +46,6 @@ class Code(enum.Enum):
     UNAUTHORIZED = ErrorSpec("UNAUTHORIZED", 401, "authentication required")
     DENIED = ErrorSpec("DENIED", 403, "requested access to the resource is denied")
     UNSUPPORTED = ErrorSpec("UNSUPPORTED", 405, "the operation is unsupported")
-    UNSUPPORTED_MEDIA_TYPE = ErrorSpec("UNSUPPORTED", 415, "unsupported media type")
     # Artifactory REST answers (no OCI code of their own).
     NOT_FOUND = ErrorSpec("NOT_FOUND", 404, "Not Found")
     BAD_REQUEST = ErrorSpec("BAD_REQUEST", 400, "Bad Request")

@@ -18,7 +18,6 @@ from pathlib import Path
 
 # Patterns are used with fullmatch: `$` would also accept a trailing newline.
 DIGEST = re.compile(r"sha256:[a-f0-9]{64}")
-ANY_DIGEST = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
 CHUNK = 1 << 20
 
 
