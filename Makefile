@@ -37,7 +37,7 @@ test: images
 	$(PYTEST)
 
 images: venv setup
-	$(PY) -m fixtures.imagebuild
+	$(PY) -m fixtures.stacks.imagebuild
 
 # Every embedded stack, one xdist worker per core; the report lands in reports/latest/.
 conformance: images

@@ -1,3 +1,3 @@
-"""Loads the harness: the stack matrix, the actor fixtures and the report (see fixtures/)."""
+"""Loads the harness, one plugin (fixtures/plugin.py) that loads the rest (see docs/where-things-are.md)."""
 
-pytest_plugins = ["fixtures.report", "fixtures.plugin", "fixtures.actors"]
+pytest_plugins = ["fixtures.plugin"]

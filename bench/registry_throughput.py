@@ -6,7 +6,7 @@ Run it from the project root (about 2 minutes with the defaults on 2 cores)::
     .venv/bin/python -m bench.registry_throughput --sizes 1M,64M --repeat 5 --verbose
 
 This is a benchmark, not a test: it prints figures and never fails on them.  It starts
-refregistry (``fixtures.process.RefRegistryProcess``, admin/password Basic auth, repository
+refregistry (``fixtures.services.process.RefRegistryProcess``, admin/password Basic auth, repository
 path form ``/v2/docker-local/<image>``) and the CNCF registry (``/usr/bin/docker-registry``,
 Debian package ``docker-registry``, filesystem storage, no auth, ``/v2/<image>``), each on a
 free loopback port with its data in one temp dir, and measures both with the same client

@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fixtures.process import RefRegistryProcess
+from fixtures.services.process import RefRegistryProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 

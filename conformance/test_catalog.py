@@ -6,9 +6,9 @@ from urllib.parse import urljoin
 
 import pytest
 
-from fixtures import images
-from fixtures.registry import RegistryClient
-from fixtures.stackdefs import Endpoint
+from fixtures.clients.registry import RegistryClient
+from fixtures.content import images
+from fixtures.stacks.defs import Endpoint
 
 pytestmark = pytest.mark.capability("catalog")
 

@@ -11,9 +11,9 @@ import re
 
 import pytest
 
-from fixtures.engine import Engine
-from fixtures.stackdefs import Endpoint
-from fixtures.trust import TrustCli
+from fixtures.clients.engine import Engine
+from fixtures.clients.trust import TrustCli
+from fixtures.stacks.defs import Endpoint
 
 pytestmark = pytest.mark.capability("content_trust")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures import images
-from fixtures.admin import AdminClient
-from fixtures.registry import RegistryClient
-from fixtures.stackdefs import Endpoint
+from fixtures.clients.admin import AdminClient
+from fixtures.clients.registry import RegistryClient
+from fixtures.content import images
+from fixtures.stacks.defs import Endpoint
 
 pytestmark = pytest.mark.capability("deletion")
 

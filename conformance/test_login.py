@@ -9,9 +9,9 @@ import pytest
 import requests
 from docker.errors import APIError
 
-from fixtures.engine import Engine, cli_login
-from fixtures.registry import RegistryClient, parse_challenge
-from fixtures.stackdefs import Endpoint
+from fixtures.clients.engine import Engine, cli_login
+from fixtures.clients.registry import RegistryClient, parse_challenge
+from fixtures.stacks.defs import Endpoint
 from fixtures.targets import Target
 
 pytestmark = [pytest.mark.capability("login"), pytest.mark.auth]

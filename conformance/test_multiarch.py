@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import images
-from fixtures.engine import Engine
-from fixtures.multiarch import PushedList, pull_platform, push_docker_list, push_oci_index
-from fixtures.registry import RegistryClient, error_code
-from fixtures.stackdefs import Endpoint
+from fixtures.clients.engine import Engine
+from fixtures.clients.registry import RegistryClient, error_code
+from fixtures.content import images
+from fixtures.content.multiarch import PushedList, pull_platform, push_docker_list, push_oci_index
+from fixtures.stacks.defs import Endpoint
 from fixtures.targets import Target
 
 pytestmark = pytest.mark.capability("multiarch")

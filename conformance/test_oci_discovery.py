@@ -17,10 +17,10 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from fixtures import oci_content
-from fixtures.images import OCI_INDEX
-from fixtures.oci_discovery_content import ANNOTATION, TYPE_A, ReferrersSet, referrers_set
-from fixtures.registry import RegistryClient
+from fixtures.clients.registry import RegistryClient
+from fixtures.content import oci_content
+from fixtures.content.images import OCI_INDEX
+from fixtures.content.oci_discovery_content import ANNOTATION, TYPE_A, ReferrersSet, referrers_set
 
 pytestmark = pytest.mark.capability("oci_discovery")
 

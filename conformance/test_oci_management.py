@@ -15,9 +15,9 @@ from collections.abc import Callable
 import pytest
 import requests
 
-from fixtures import oci_content
-from fixtures.images import OCI_MANIFEST
-from fixtures.registry import RegistryClient, error_code
+from fixtures.clients.registry import RegistryClient, error_code
+from fixtures.content import oci_content
+from fixtures.content.images import OCI_MANIFEST
 
 pytestmark = pytest.mark.capability("oci_management")
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures import oci_content
-from fixtures.images import OCI_INDEX, OCI_MANIFEST, Image
-from fixtures.oci_content import ABSENT_DIGEST, SPEC_ERROR_CODES, shown
-from fixtures.registry import RegistryClient, error_code
+from fixtures.clients.registry import RegistryClient, error_code
+from fixtures.content import oci_content
+from fixtures.content.images import OCI_INDEX, OCI_MANIFEST, Image
+from fixtures.content.oci_content import ABSENT_DIGEST, SPEC_ERROR_CODES, shown
 
 pytestmark = pytest.mark.capability("oci_pull")
 

@@ -12,11 +12,11 @@ from collections.abc import Callable
 import pytest
 import requests
 
-from fixtures import oci_content
-from fixtures.images import OCI_MANIFEST, Blob, Image, canonical, layer
-from fixtures.oci_content import SPEC_ERROR_CODES, shown
-from fixtures.registry import RegistryClient, error_code, with_digest
-from fixtures.stackdefs import Endpoint
+from fixtures.clients.registry import RegistryClient, error_code, with_digest
+from fixtures.content import oci_content
+from fixtures.content.images import OCI_MANIFEST, Blob, Image, canonical, layer
+from fixtures.content.oci_content import SPEC_ERROR_CODES, shown
+from fixtures.stacks.defs import Endpoint
 
 pytestmark = pytest.mark.capability("oci_push")
 

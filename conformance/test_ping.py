@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from fixtures.admin import AdminClient
-from fixtures.registry import RegistryClient, parse_challenge
-from fixtures.stackdefs import Endpoint
+from fixtures.clients.admin import AdminClient
+from fixtures.clients.registry import RegistryClient, parse_challenge
+from fixtures.stacks.defs import Endpoint
 from fixtures.targets import Target
 
 pytestmark = pytest.mark.capability("ping")

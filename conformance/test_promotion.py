@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from fixtures import images
-from fixtures.admin import AdminClient
-from fixtures.registry import RegistryClient
-from fixtures.stackdefs import Endpoint
+from fixtures.clients.admin import AdminClient
+from fixtures.clients.registry import RegistryClient
+from fixtures.content import images
+from fixtures.stacks.defs import Endpoint
 from fixtures.targets import Target
 
 pytestmark = pytest.mark.capability("promotion")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures import images
-from fixtures.admin import AdminClient
-from fixtures.engine import EXISTS, PUSHED, Engine
-from fixtures.registry import RegistryClient
-from fixtures.stackdefs import Endpoint
+from fixtures.clients.admin import AdminClient
+from fixtures.clients.engine import EXISTS, PUSHED, Engine
+from fixtures.clients.registry import RegistryClient
+from fixtures.content import images
+from fixtures.stacks.defs import Endpoint
 from fixtures.targets import Target
 
 pytestmark = pytest.mark.capability("push_pull")

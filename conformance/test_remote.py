@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures import images
-from fixtures.engine import Engine
-from fixtures.registry import RegistryClient
+from fixtures.clients.engine import Engine
+from fixtures.clients.registry import RegistryClient
+from fixtures.content import images
+from fixtures.services.upstream import Upstream
 from fixtures.targets import Target
-from fixtures.upstream import Upstream
 
 pytestmark = pytest.mark.capability("remote")
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures import images
-from fixtures.admin import AdminClient
-from fixtures.registry import RegistryClient
+from fixtures.clients.admin import AdminClient
+from fixtures.clients.registry import RegistryClient
+from fixtures.content import images
 
 pytestmark = pytest.mark.capability("retention")
 

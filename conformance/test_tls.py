@@ -21,11 +21,12 @@ import docker as docker_sdk
 import pytest
 import requests
 
-from fixtures import certchain, tlsfront
-from fixtures.engine import Engine
-from fixtures.private_engine import PrivateEngine, beside, private_engine
-from fixtures.registry import RegistryClient, Session
-from fixtures.stackdefs import REPOS, Endpoint
+from fixtures.clients.engine import Engine
+from fixtures.clients.registry import RegistryClient, Session
+from fixtures.services import tlsfront
+from fixtures.services.private_engine import PrivateEngine, beside, private_engine
+from fixtures.stacks import certchain
+from fixtures.stacks.defs import REPOS, Endpoint
 from fixtures.targets import Target
 
 pytestmark = pytest.mark.capability("tls")

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from fixtures import images
-from fixtures.registry import RegistryClient
+from fixtures.clients.registry import RegistryClient
+from fixtures.content import images
 
 pytestmark = pytest.mark.capability("virtual")
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fixtures.process import RefRegistryProcess
-from fixtures.registry import RegistryClient
+from fixtures.clients.registry import RegistryClient
+from fixtures.services.process import RefRegistryProcess
 
 ADMIN = ("admin", "password")
 

@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import requests
 
-from fixtures import images
-from fixtures.process import RefRegistryProcess
-from fixtures.registry import RegistryClient, parse_challenge
+from fixtures.clients.registry import RegistryClient, parse_challenge
+from fixtures.content import images
+from fixtures.services.process import RefRegistryProcess
 from tests.conftest import ADMIN, PERMISSIONS_CONFIG
 
 Probe = Callable[[RefRegistryProcess], None]

@@ -8,10 +8,10 @@ from urllib.parse import urljoin
 
 import requests
 
-from fixtures import images
-from fixtures.oci_discovery_content import config_artifact
-from fixtures.process import RefRegistryProcess
-from fixtures.registry import RegistryClient
+from fixtures.clients.registry import RegistryClient
+from fixtures.content import images
+from fixtures.content.oci_discovery_content import config_artifact
+from fixtures.services.process import RefRegistryProcess
 from tests.conftest import ADMIN
 from tests.fault_probes import IMAGE, admin, in_repo, probe, remote_of_itself
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fixtures.stackdefs import EMBEDDED
+from fixtures.stacks.defs import EMBEDDED
 from refregistry.faults import CATALOGUE, Fault
 from tests.warm_pytest import WarmPytest
 

@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from fixtures import images
-from fixtures.process import RefRegistryProcess
-from fixtures.registry import RegistryClient, parse_challenge
+from fixtures.clients.registry import RegistryClient, parse_challenge
+from fixtures.content import images
+from fixtures.services.process import RefRegistryProcess
 from tests.conftest import ADMIN, PERMISSIONS_CONFIG, StartServer
 
 BASE_IMAGE = images.image("base", labels={"org.example.team": "platform", "version": "1.0"})

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import images
-from fixtures.process import RefRegistryProcess
-from fixtures.registry import RegistryClient
+from fixtures.clients.registry import RegistryClient
+from fixtures.content import images
+from fixtures.services.process import RefRegistryProcess
 
 BLOB = images.Blob(bytes(range(256)) * 4, "application/octet-stream")  # 1024 bytes
 

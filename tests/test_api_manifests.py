@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from fixtures import images
-from fixtures.images import Blob
-from fixtures.registry import RegistryClient
+from fixtures.clients.registry import RegistryClient
+from fixtures.content import images
+from fixtures.content.images import Blob
 
 APP = images.image(1, labels={"team": "platform"})
 

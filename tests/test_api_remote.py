@@ -9,9 +9,9 @@ from collections.abc import Callable
 import pytest
 import requests
 
-from fixtures import images
-from fixtures.process import RefRegistryProcess
-from fixtures.registry import RegistryClient
+from fixtures.clients.registry import RegistryClient
+from fixtures.content import images
+from fixtures.services.process import RefRegistryProcess
 from refregistry.config import ConfigError, parse_config
 from tests.conftest import ADMIN, StartServer
 

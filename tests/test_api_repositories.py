@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from fixtures import images
-from fixtures.process import RefRegistryProcess
-from fixtures.registry import RegistryClient
+from fixtures.clients.registry import RegistryClient
+from fixtures.content import images
+from fixtures.services.process import RefRegistryProcess
 from tests.conftest import ADMIN, PERMISSIONS_CONFIG, StartServer
 
 REPOS = "/artifactory/api/repositories"

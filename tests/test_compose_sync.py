@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fixtures import compose
-from fixtures.proxyconf import CONFIG_FILES, proxy_command
-from fixtures.stackdefs import EMBEDDED
+from fixtures.stacks import compose
+from fixtures.stacks.defs import EMBEDDED
+from fixtures.stacks.proxyconf import CONFIG_FILES, proxy_command
 
 
 def test_compose_directory_matches_the_definitions() -> None:
-    """Every file under compose/ is what `python -m fixtures.compose` generates today."""
+    """Every file under compose/ is what `python -m fixtures.stacks.compose` generates today."""
     differ = compose.stale()
     assert differ == [], f"compose/ is stale; regenerate with `{compose.REGENERATE}`. Stale files: {differ}"
 

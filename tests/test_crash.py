@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from fixtures import images
-from fixtures.process import RefRegistryProcess
-from fixtures.registry import RegistryClient
+from fixtures.clients.registry import RegistryClient
+from fixtures.content import images
+from fixtures.services.process import RefRegistryProcess
 
 StartServer = Callable[..., RefRegistryProcess]
 ADMIN = ("admin", "password")

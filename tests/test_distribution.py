@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.deviations import KNOWN
+from fixtures.report.deviations import KNOWN
 
 pytestmark = pytest.mark.engine
 

@@ -17,10 +17,10 @@ import docker.errors
 import pytest
 import requests
 
-from fixtures.engine import EXISTS, PUSHED, Engine, EngineUnavailable, cli_login
-from fixtures.images import DOCKER_MANIFEST
-from fixtures.process import RefRegistryProcess
-from fixtures.registry import RegistryClient
+from fixtures.clients.engine import EXISTS, PUSHED, Engine, EngineUnavailable, cli_login
+from fixtures.clients.registry import RegistryClient
+from fixtures.content.images import DOCKER_MANIFEST
+from fixtures.services.process import RefRegistryProcess
 from tests.conftest import ADMIN, PERMISSIONS_CONFIG, StartServer
 
 pytestmark = pytest.mark.engine

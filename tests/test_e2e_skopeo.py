@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import images
-from fixtures.process import RefRegistryProcess
-from fixtures.registry import RegistryClient
+from fixtures.clients.registry import RegistryClient
+from fixtures.content import images
+from fixtures.services.process import RefRegistryProcess
 from tests.conftest import ADMIN
 
 pytestmark = pytest.mark.skopeo

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from fixtures import images
-from fixtures.process import RefRegistryProcess
-from fixtures.registry import RegistryClient, error_code
+from fixtures.clients.registry import RegistryClient, error_code
+from fixtures.content import images
+from fixtures.services.process import RefRegistryProcess
 from tests.conftest import ADMIN, PERMISSIONS_CONFIG, StartServer
 
 FAULTS = "/artifactory/api/refregistry/faults"

@@ -21,9 +21,9 @@ import yaml
 
 # Importing a probes module registers its probes.
 import tests.fault_probes_spec  # noqa: F401
-from fixtures.admin import AdminClient
-from fixtures.process import RefRegistryProcess
-from fixtures.stacks import STACK_FAULTS
+from fixtures.clients.admin import AdminClient
+from fixtures.services.process import RefRegistryProcess
+from fixtures.stacks.lifecycle import STACK_FAULTS
 from refregistry.faults import CATALOGUE
 from tests.conftest import ADMIN
 from tests.fault_probes import CONFIGS, PROBES

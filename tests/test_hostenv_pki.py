@@ -11,8 +11,8 @@ import pytest
 import requests
 from cryptography import x509
 
-from fixtures import hostenv
-from fixtures.pki import RunCA
+from fixtures.stacks import hostenv
+from fixtures.stacks.pki import RunCA
 
 
 @pytest.fixture

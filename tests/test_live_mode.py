@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from fixtures.pki import RunCA
-from fixtures.process import RefRegistryProcess
-from fixtures.registry import RegistryClient
+from fixtures.clients.registry import RegistryClient
+from fixtures.services.process import RefRegistryProcess
+from fixtures.stacks.pki import RunCA
 from tests.conftest import ADMIN, PERMISSIONS_CONFIG, StartServer
 
 pytestmark = pytest.mark.engine

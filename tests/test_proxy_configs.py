@@ -21,13 +21,13 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from fixtures import images
-from fixtures.imagebuild import ensure_stack_image
-from fixtures.pki import RunCA
-from fixtures.proxyconf import APACHE_MODULES, apply, check_command, https_root, listeners, proxy_command, render
-from fixtures.registry import RegistryClient, Session, parse_challenge
-from fixtures.stackdefs import BY_ID, EMBEDDED, HTTPS_PORT, REPOS, Stack, endpoint
-from fixtures.stackfiles import ADMIN, launch, write_directory
+from fixtures.clients.registry import RegistryClient, Session, parse_challenge
+from fixtures.content import images
+from fixtures.stacks.defs import BY_ID, EMBEDDED, HTTPS_PORT, REPOS, Stack, endpoint
+from fixtures.stacks.files import ADMIN, launch, write_directory
+from fixtures.stacks.imagebuild import ensure_stack_image
+from fixtures.stacks.pki import RunCA
+from fixtures.stacks.proxyconf import APACHE_MODULES, apply, check_command, https_root, listeners, proxy_command, render
 
 PROXIED = [s for s in EMBEDDED if s.proxy != "direct"]
 # Artifactory's rewrites, headers and REST API: the refregistry stacks.  The CNCF registry's stacks

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from fixtures.httplog import HttpLog, redact
+from fixtures.clients.httplog import HttpLog, redact
 
 pytest_plugins = ["pytester"]
 
@@ -20,10 +20,10 @@ SECRET = "s3cret-Pw-xyz"
 
 CONFTEST = f"""
 import pytest
-from fixtures import report
+from fixtures.report import collect
 
 def pytest_configure(config):
-    report.register_secret(config, "{SECRET}")
+    collect.register_secret(config, "{SECRET}")
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
@@ -73,7 +73,7 @@ def suite(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def run(suite: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict]:
-    result = suite.runpytest_subprocess("-p", "fixtures.report", "-p", "fixtures.plugin", "--password", SECRET, *args)
+    result = suite.runpytest_subprocess("-p", "fixtures.plugin", "--password", SECRET, *args)
     latest = suite.path / "reports" / "latest"
     return result, json.loads((latest / "report.json").read_text())
 
@@ -136,7 +136,7 @@ def test_no_secret_reaches_any_file(suite: pytest.Pytester) -> None:
 def test_unit_tests_write_no_report(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     """A session without capability-marked tests is not a conformance run."""
     pytester.makepyfile(test_unit="def test_x():\n    pass\n")
-    result = pytester.runpytest_subprocess("-p", "fixtures.report", "-p", "fixtures.plugin")
+    result = pytester.runpytest_subprocess("-p", "fixtures.plugin")
     assert result.ret == 0
     assert not (pytester.path / "reports").exists()
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import docker
 import pytest
 
-from fixtures import stacks
-from fixtures.pool import StackPool
+from fixtures.stacks import lifecycle
+from fixtures.stacks.pool import StackPool
 from refregistry.faults import CATALOGUE
 from tests import selfproof
 from tests.selfproof import FAULT_FREE, FAULT_RUNS, PROOFS, PROVING, Memo, Run
@@ -58,7 +58,7 @@ def proving_stacks() -> Iterator[Path]:
     finally:
         pool.close()
         client = docker.from_env()
-        stacks.sweep(client, run)  # side containers a killed subprocess left beside the stacks
+        lifecycle.sweep(client, run)  # side containers a killed subprocess left beside the stacks
         client.close()
         shutil.rmtree(shared, ignore_errors=True)
 

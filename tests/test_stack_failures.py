@@ -12,7 +12,7 @@ import docker
 import pytest
 from docker.models.containers import Container
 
-from fixtures import hostenv
+from fixtures.stacks import hostenv
 
 pytestmark = pytest.mark.engine
 

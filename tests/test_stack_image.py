@@ -22,9 +22,9 @@ import yaml
 from docker.models.containers import Container
 
 import refregistry
-from fixtures.imagebuild import debian_source, ensure_stack_image, versions
-from fixtures.stackdefs import BY_ID
-from fixtures.stackfiles import registry_config
+from fixtures.stacks.defs import BY_ID
+from fixtures.stacks.files import registry_config
+from fixtures.stacks.imagebuild import debian_source, ensure_stack_image, versions
 from refregistry.faults import CATALOGUE
 
 engine = pytest.mark.engine

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import images
+from fixtures.content import images
 from refregistry.mediatypes import DOCKER_MANIFEST
 from refregistry.storage import Manifest, Ref, Storage
 from refregistry.storage.blobs import CHUNK, BlobStore, sha256_digest

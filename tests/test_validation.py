@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from fixtures import images
+from fixtures.content import images
 from refregistry.errors import RegistryError
 from refregistry.mediatypes import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, SCHEMA1
 from refregistry.validation import check_digest, check_name, check_tag, labels_of, media_type_of, parse_manifest
