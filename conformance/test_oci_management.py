@@ -18,6 +18,7 @@ import requests
 from fixtures.clients.registry import RegistryClient, error_code
 from fixtures.content import oci_content
 from fixtures.content.images import OCI_MANIFEST
+from fixtures.report.outcomes import unsupported
 
 pytestmark = pytest.mark.capability("oci_management")
 
@@ -45,7 +46,7 @@ def unless_refused(answer: requests.Response, what: str, chose: Callable[[str], 
     """A refused delete is recorded and makes the check unsupported: the target has that delete off."""
     if (refused := refusal(answer)) is not None:
         chose(f"{what}: refused, {refused}")
-        pytest.skip(f"unsupported: {what} is disabled on the target: {oci_content.shown(answer)}")
+        unsupported(f"{what} is disabled on the target: {oci_content.shown(answer)}")
 
 
 def deleted(answer: requests.Response, what: str, chose: Callable[[str], None]) -> None:
