@@ -1,9 +1,10 @@
-"""The aiohttp application: routes from ``routes.py``, two middlewares, the server state.
+"""The aiohttp application: routes from ``routes.py``, three middlewares, the server state.
 
 ``error_middleware`` renders every ``RegistryError`` (and unknown routes) in the shape of the
 route family, so no handler writes an error body itself.  ``guard_middleware`` refuses
 dangerous paths, builds the request context, authenticates and checks the permission the
-route declares, before any handler runs.
+route declares, before any handler runs.  ``fault_middleware`` then applies the active faults'
+rewrites of the route (refregistry/faults).
 """
 
 from __future__ import annotations
@@ -20,14 +21,7 @@ from .auth import Authenticator, AuthError, Identity, load_secret
 from .config import Config
 from .context import RequestContext, external_base
 from .errors import Code, RegistryError, Shape
-from .faults import (
-    BEARER_REFUSED,
-    NO_API_VERSION_HEADER,
-    NO_AUTH_ON_PUSH,
-    REALM_IGNORES_PROXY,
-    V2_NO_CHALLENGE,
-    Faults,
-)
+from .faults import Faults
 from .handlers.base import API_VERSION_HEADER, STATE, State
 from .handlers.control import apply_faults
 from .routes import Route, all_routes
@@ -118,7 +112,7 @@ def _authenticate(st: State, request: web.Request) -> Identity | None:
     if scheme.lower() == "basic":
         return st.auth.basic(value.strip())
     if scheme.lower() == "bearer":
-        if BEARER_REFUSED in st.faults:
+        if not st.policy.accept_bearer_tokens:
             raise AuthError("token refused")
         return st.auth.bearer(value.strip())
     raise AuthError(f"unsupported authorization scheme {scheme[:20]!r}")
@@ -126,9 +120,9 @@ def _authenticate(st: State, request: web.Request) -> Identity | None:
 
 def _authorize(st: State, route: Route, ctx: RequestContext) -> None:
     action, identity, repo = route.action, ctx.identity, ctx.repo
-    if action is None or (action == "deploy" and NO_AUTH_ON_PUSH in st.faults):
+    if action is None or (action == "deploy" and not st.policy.deploy_needs_permission):
         return
-    if route.name == "ping" and V2_NO_CHALLENGE in st.faults:
+    if route.name == "ping" and not st.policy.ping_challenges_anonymous:
         return
     if action == "login" or repo is None:
         if identity is None and not st.config.anonymous_access:
@@ -156,7 +150,7 @@ async def guard_middleware(request: web.Request, handler: Handler) -> web.Stream
     if route is None:
         return await handler(request)
     st = request.app[STATE]
-    base, proxied = external_base(request, honour_proxy=REALM_IGNORES_PROXY not in st.faults)
+    base, proxied = external_base(request, honour_proxy=st.policy.honour_proxy_headers)
     info = request.match_info
     ctx = RequestContext(route.form, base, proxied, st.config.proxy_method, info.get("repo"), info.get("name"))
     request["ctx"] = ctx
@@ -172,11 +166,19 @@ async def guard_middleware(request: web.Request, handler: Handler) -> web.Stream
     _authorize(st, route, ctx)
     _check_repo(st, route, ctx)
     if ctx.repo in st.config.virtuals:
-        virtual.resolve(request, ctx, st.config.virtuals[ctx.repo], route.action, st.storage.meta, st.faults)
+        virtual.resolve(request, ctx, st.config.virtuals[ctx.repo], route.action, st.storage.meta, st.policy)
         if route.action not in (None, "login") and not st.config.allows(ctx.user, str(ctx.repo), route.action):
             raise RegistryError(Code.DENIED, f"user '{ctx.user}' may not {route.action} in repository '{ctx.repo}'")
     if ctx.repo in st.config.remotes:
         await remote.serve_through(request, ctx, route.name)
+    return await handler(request)
+
+
+@web.middleware
+async def fault_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    route = _route_of(request)
+    if route is not None:
+        handler = request.app[STATE].faults.handler(route.name, request.method, handler)
     return await handler(request)
 
 
@@ -190,7 +192,7 @@ def _endpoint(route: Route) -> Handler:
 
 async def _stamp(request: web.Request, response: web.StreamResponse) -> None:
     response.headers["Server"] = f"refregistry/{__version__}"
-    if request.path.startswith(REGISTRY_PREFIXES) and NO_API_VERSION_HEADER not in request.app[STATE].faults:
+    if request.path.startswith(REGISTRY_PREFIXES) and request.app[STATE].policy.announce_api_version:
         response.headers.update(API_VERSION_HEADER)
 
 
@@ -202,7 +204,7 @@ def make_app(
     storage = Storage(data_dir)
     config = repoconfig.restored(config, data_dir)
     auth = Authenticator(config, load_secret(data_dir))
-    app = web.Application(middlewares=[error_middleware, guard_middleware])
+    app = web.Application(middlewares=[error_middleware, guard_middleware, fault_middleware])
     app[STATE] = State(config, storage, auth, Faults(), __version__, initial)
     apply_faults(app[STATE], (faults or Faults()).names())
     for route in all_routes(fault_control=fault_control):

@@ -26,7 +26,6 @@ from aiohttp import web
 from .config import RemoteRepo
 from .context import RequestContext
 from .errors import Code, RegistryError
-from .faults import REMOTE_ACCEPTS_PUSH, REMOTE_NEVER_REVALIDATES, REMOTE_NO_OFFLINE_CACHE, REMOTE_UPSTREAM_DOWN_502
 from .handlers.base import STATE, State
 from .mediatypes import MANIFEST_TYPES
 from .storage import Manifest
@@ -58,7 +57,7 @@ async def serve_through(request: web.Request, ctx: RequestContext, route_name: s
     """Before a handler reads ``ctx.repo``'s storage: bring what is asked for into the cache."""
     st: State = request.app[STATE]
     remote = st.config.remotes[str(ctx.repo)]
-    if request.method in WRITES and REMOTE_ACCEPTS_PUSH not in st.faults:
+    if request.method in WRITES and st.policy.remote_refuses_pushes:
         cache = f"a remote repository (a cache of {remote.url})"
         raise RegistryError(Code.DENIED, f"repository '{remote.key}' is {cache}: it takes no pushes")
     if request.method not in ("GET", "HEAD") or ctx.image is None:
@@ -79,16 +78,16 @@ async def _manifest(st: State, remote: RemoteRepo, upstream: _Upstream, image: s
         updated = meta.tag_updated(remote.key, image, reference)
         cached = updated is not None
         fresh = cached and (
-            REMOTE_NEVER_REVALIDATES in st.faults or time.time() - float(updated or 0) < remote.retrieval_cache_secs
+            not st.policy.remote_revalidates or time.time() - float(updated or 0) < remote.retrieval_cache_secs
         )
     if fresh or remote.offline:
         return
     try:
         body, media_type = await upstream.manifest(image, reference, st.config.max_manifest_bytes)
     except Unavailable as exc:
-        if cached and REMOTE_NO_OFFLINE_CACHE not in st.faults:
+        if cached and st.policy.remote_serves_stale_cache:
             return  # stale beats nothing: Artifactory serves the cache while upstream is down
-        if REMOTE_UPSTREAM_DOWN_502 in st.faults:
+        if not st.policy.upstream_down_not_found:
             raise web.HTTPBadGateway(text=f"upstream error: {exc}") from None  # a proxy's answer, not the API's
         detail = {"name": image, "reference": reference, "upstream": remote.url}
         message = f"not in the cache of {remote.key}, and {exc}"

@@ -3,8 +3,9 @@
 Writes (uploads, manifest PUT and DELETE) go to ``defaultDeploymentRepo`` (refused without one).
 Reads go to the first member, in the configured order, that has what is asked for; with
 ``resolveDockerTagsByTimestamp`` a tag resolves to the member where it was pushed last.
-``tags/list`` and ``_catalog`` merge every member (handlers/listing).  Faults imitate resolvers
-that read only the first member, in the wrong order, or deploy to the first member.
+``tags/list`` and ``_catalog`` merge every member (handlers/listing).  The policy's virtual
+fields let faults imitate resolvers that read only the first member, in the wrong order, or
+deploy to the first member.
 """
 
 from __future__ import annotations
@@ -14,38 +15,32 @@ from aiohttp import web
 from .config import VirtualRepo
 from .context import RequestContext
 from .errors import Code, RegistryError
-from .faults import (
-    VIRTUAL_FIRST_MEMBER_ONLY,
-    VIRTUAL_IGNORES_DEFAULT_DEPLOYMENT,
-    VIRTUAL_IGNORES_TIMESTAMPS,
-    VIRTUAL_WRONG_ORDER,
-    Faults,
-)
+from .policy import Policy
 from .storage.meta import Metadata
 
 WRITES = {"deploy", "delete"}
 
 
 def resolve(
-    request: web.Request, ctx: RequestContext, virtual: VirtualRepo, action: str | None, meta: Metadata, faults: Faults
+    request: web.Request, ctx: RequestContext, virtual: VirtualRepo, action: str | None, meta: Metadata, policy: Policy
 ) -> None:
     """Point ``ctx.repo`` at the member serving this request; remember the virtual key."""
     members = list(virtual.repositories)
-    if VIRTUAL_WRONG_ORDER in faults:
+    if policy.virtual_reversed:
         members.reverse()
-    if VIRTUAL_FIRST_MEMBER_ONLY in faults:
+    if policy.virtual_first_member_only:
         members = members[:1]
     ctx.addressed, ctx.members = virtual.key, tuple(members)
     if ctx.image is None:
         # Token, ping and _catalog name no image: they answer for the virtual key itself.
         return
     if action in WRITES or request.method in ("PUT", "PATCH", "POST", "DELETE"):
-        target = members[0] if VIRTUAL_IGNORES_DEFAULT_DEPLOYMENT in faults else virtual.default_deployment
+        target = virtual.default_deployment if policy.virtual_deploys_to_default else members[0]
         if target is None:
             raise RegistryError(Code.DENIED, f"virtual repository '{virtual.key}' has no default deployment repository")
         ctx.repo = target
         return
-    by_timestamp = virtual.by_timestamp and VIRTUAL_IGNORES_TIMESTAMPS not in faults
+    by_timestamp = virtual.by_timestamp and policy.virtual_tags_by_timestamp
     ctx.repo = _member(request, ctx, members, by_timestamp, meta) or members[0]
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -12,8 +12,11 @@ from ..auth import Authenticator
 from ..config import Config
 from ..context import RequestContext
 from ..errors import Code, RegistryError
-from ..faults import Faults
+from ..policy import Policy
 from ..storage import Storage
+
+if TYPE_CHECKING:
+    from ..faults import Faults  # which imports this module: its rewrites read the state
 
 API_VERSION_HEADER = {"Docker-Distribution-Api-Version": "registry/2.0"}
 
@@ -26,6 +29,7 @@ class State:
     faults: Faults
     version: str
     initial_config: Config  # what a fault-control reset returns to (before REST API changes)
+    policy: Policy = field(default_factory=Policy)  # the rules as the faults bend them (refregistry/policy.py)
 
 
 STATE = web.AppKey("state", State)

@@ -9,13 +9,10 @@ from aiohttp import web
 from aiohttp.abc import AbstractStreamWriter
 
 from ..errors import Code, RegistryError
-from ..faults import BLOB_HEAD_MISSING, DELETED_BLOB_STILL_SERVED, NO_RANGE, WRONG_CONTENT_DIGEST
 from ..validation import check_digest
 from .base import context, state
 
 OCTET = "application/octet-stream"
-# A valid digest of nothing anyone pushed: what WRONG_CONTENT_DIGEST answers with.
-BOGUS_DIGEST = "sha256:" + "0" * 64
 # Bodies up to this size go out with one sendfile(); larger ones in READ_CHUNK steps.
 SENDFILE_MAX = 4 << 20
 READ_CHUNK = 2 << 20
@@ -78,10 +75,9 @@ def _locate(request: web.Request) -> tuple[str, int]:
     return digest, size
 
 
-def _headers(request: web.Request, digest: str) -> dict[str, str]:
-    shown = BOGUS_DIGEST if WRONG_CONTENT_DIGEST in state(request).faults else digest
+def _headers(digest: str) -> dict[str, str]:
     return {
-        "Docker-Content-Digest": shown,
+        "Docker-Content-Digest": digest,
         "Accept-Ranges": "bytes",
         "Cache-Control": "max-age=31536000",
         "X-Artifactory-Filename": digest.replace(":", "__"),
@@ -89,29 +85,21 @@ def _headers(request: web.Request, digest: str) -> dict[str, str]:
 
 
 async def head(request: web.Request) -> web.StreamResponse:
-    if BLOB_HEAD_MISSING in state(request).faults:
-        raise RegistryError(Code.BLOB_UNKNOWN, detail={"digest": request.match_info["digest"]})
     digest, size = _locate(request)
-    headers = _headers(request, digest)
+    headers = _headers(digest)
     headers["Content-Length"] = str(size)
     return web.Response(status=200, headers=headers, content_type=OCTET)
 
 
 async def get(request: web.Request) -> web.StreamResponse:
     digest, _ = _locate(request)
-    headers = {**_headers(request, digest), "Content-Type": OCTET}
+    headers = {**_headers(digest), "Content-Type": OCTET}
     # FileResponse answers Range with 206 / 416 itself; BlobFileResponse only sends the bytes.
-    response = BlobFileResponse(state(request).storage.blobs.path(digest), headers=headers)
-    if NO_RANGE in state(request).faults and "Range" in request.headers:
-        # Prepared against a copy of the request without Range, it answers 200 whole.
-        await response.prepare(request.clone(headers={k: v for k, v in request.headers.items() if k != "Range"}))
-    return response
+    return BlobFileResponse(state(request).storage.blobs.path(digest), headers=headers)
 
 
 async def delete(request: web.Request) -> web.StreamResponse:
     _locate(request)
-    if DELETED_BLOB_STILL_SERVED in state(request).faults:
-        return web.Response(status=202, headers={"Content-Length": "0"})
     raise RegistryError(
         Code.UNSUPPORTED,
         "blob deletion is not supported; delete the tag and orphan layers are cleaned up",

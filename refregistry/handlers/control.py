@@ -15,18 +15,19 @@ from aiohttp import web
 
 from .. import repoconfig
 from ..errors import Code, RegistryError
-from ..faults import ANY_PASSWORD, DELETE_SHARED_BLOBS, TRASH_NOT_KEPT, UnknownFault
+from ..faults import UnknownFault
 from .base import State, context, json_answer, state
 
 MAX_BODY = 64 << 10
 
 
 def apply_faults(st: State, names: list[str]) -> None:
-    """Switch the fault set, and the settings that storage and auth derive from it at start."""
+    """Switch the fault set; hand the policy it makes to the state, storage and auth."""
     st.faults.switch(names)
-    st.storage.keep_shared_blobs = DELETE_SHARED_BLOBS not in st.faults
-    st.storage.trashcan = st.config.trashcan and TRASH_NOT_KEPT not in st.faults
-    st.auth.any_password = ANY_PASSWORD in st.faults
+    st.policy = policy = st.faults.policy
+    st.storage.keep_shared_blobs = policy.keep_shared_blobs
+    st.storage.trashcan = st.config.trashcan and policy.trashcan
+    st.auth.any_password = policy.any_password
 
 
 def _admin(request: web.Request) -> State:

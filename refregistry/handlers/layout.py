@@ -31,7 +31,7 @@ def manifest_file(m: Manifest) -> str:
 
 class Layout:
     def __init__(self, storage: Storage, repo: str, *, colon_names: bool = False) -> None:
-        self.colon_names = colon_names  # the layout-colon-names fault: sha256:<hex> file names
+        self.colon_names = colon_names  # sha256:<hex> file names, not sha256__<hex> (Policy.layout_colon_names)
         self.storage = storage
         self.meta = storage.meta
         self.repo = repo

@@ -7,22 +7,15 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from ..errors import Code, RegistryError
-from ..faults import IGNORE_PAGINATION, PAGINATION_LINK_LOOPS, UNSORTED_TAGS
 from .base import context, json_answer, page_size, paginate, state
 
 
 def _page(request: web.Request, items: list[str], url: str) -> tuple[list[str], dict[str, str]]:
-    faults = state(request).faults
-    if IGNORE_PAGINATION in faults:
-        return items, {}
     n = page_size(request)
     page, more = paginate(items, n, request.query.get("last"))
     headers = {}
     if more and page:
-        # The next page starts after this one's last item (the fault echoes the request's own last).
-        last = request.query.get("last", "") if PAGINATION_LINK_LOOPS in faults else page[-1]
-        query = {"n": n, "last": last} if last else {"n": n}
-        headers["Link"] = f'<{url}?{urlencode(query)}>; rel="next"'
+        headers["Link"] = f'<{url}?{urlencode({"n": n, "last": page[-1]})}>; rel="next"'
     return page, headers
 
 
@@ -32,7 +25,7 @@ async def tags(request: web.Request) -> web.StreamResponse:
     meta = st.storage.meta
     if not any(meta.has_image(repo, str(ctx.image)) for repo in repos):
         raise RegistryError(Code.NAME_UNKNOWN, detail={"name": ctx.client_name})
-    by_push = UNSORTED_TAGS in st.faults
+    by_push = not st.policy.sort_tags
     names = list(dict.fromkeys(t for repo in repos for t, _ in meta.tags(repo, str(ctx.image), by_push=by_push)))
     if not by_push:
         names.sort()

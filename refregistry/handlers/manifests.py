@@ -8,32 +8,11 @@ from aiohttp import web
 
 from ..config import LocalRepo
 from ..errors import Code, RegistryError
-from ..faults import (
-    DELETE_LEAVES_MANIFEST,
-    DELETE_UNKNOWN_MANIFEST_ACCEPTED,
-    DIGEST_PULL_REWRITTEN,
-    EMPTY_LAYERS_CRASH,
-    LABELS_NOT_PROPAGATED,
-    LIST_IGNORES_ACCEPT,
-    LIST_OVERRIDE_DROPS_PLATFORMS,
-    LIST_PLATFORMS_STRIPPED,
-    MALFORMED_REFERENCE_500,
-    MANIFEST_CONTENT_TYPE_REWRITTEN,
-    MANIFEST_LIMIT_1MIB,
-    NO_OCI_SUBJECT_HEADER,
-    OVERSIZE_MANIFEST_500,
-    PUT_ANSWERS_WRONG_DIGEST,
-    SKIP_BLOB_CHECK,
-    TAG_DELETE_REMOVES_MANIFEST,
-    UNKNOWN_FIELDS_DROPPED,
-    WRONG_CONTENT_DIGEST,
-)
 from ..mediatypes import LIST_TYPES, SCHEMA1
 from ..storage import Manifest, retention
-from ..storage.blobs import DIGEST, sha256_digest
+from ..storage.blobs import sha256_digest
 from ..validation import TAG, ParsedManifest, check_digest, check_tag, is_digest, labels_of, parse_manifest
 from .base import context, state
-from .blobs import BOGUS_DIGEST
 
 CONFIG_LIMIT = 4 * 1024 * 1024
 
@@ -42,10 +21,6 @@ def _reference(request: web.Request) -> tuple[str | None, str]:
     """(tag or None, digest) of the manifest the URL names; MANIFEST_UNKNOWN if none."""
     ctx, meta = context(request), state(request).storage.meta
     reference = request.match_info["reference"]
-    if MALFORMED_REFERENCE_500 in state(request).faults and not (
-        TAG.fullmatch(reference) or DIGEST.fullmatch(reference)
-    ):
-        raise ValueError(f"cannot parse reference {reference!r}")  # unhandled: aiohttp answers 500
     if is_digest(reference):
         return None, check_digest(reference)
     # A name that cannot be a tag names no manifest: 404, as the OCI suite expects of a pull
@@ -70,18 +45,15 @@ def _find(request: web.Request) -> Manifest:
     found = state(request).storage.meta.manifest(str(ctx.repo), str(ctx.image), digest)
     if found is None:
         raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"name": ctx.client_name, "digest": digest})
-    negotiates = LIST_IGNORES_ACCEPT not in state(request).faults
-    if found.media_type in LIST_TYPES and negotiates and not _accepts(request, found.media_type):
+    if found.media_type in LIST_TYPES and not _accepts(request, found.media_type):
         raise RegistryError(Code.MANIFEST_UNKNOWN, f"{found.media_type} found, but the Accept header does not allow it")
     return found
 
 
-def _headers(request: web.Request, m: Manifest) -> dict[str, str]:
-    faults = state(request).faults
-    shown = BOGUS_DIGEST if WRONG_CONTENT_DIGEST in faults else m.digest
+def _headers(m: Manifest) -> dict[str, str]:
     return {
-        "Docker-Content-Digest": shown,
-        "Content-Type": "application/json" if MANIFEST_CONTENT_TYPE_REWRITTEN in faults else m.media_type,
+        "Docker-Content-Digest": m.digest,
+        "Content-Type": m.media_type,
         "Content-Length": str(m.size),
         "ETag": f'"{m.digest}"',
         "X-Artifactory-Docker-Registry": m.repo,
@@ -90,7 +62,7 @@ def _headers(request: web.Request, m: Manifest) -> dict[str, str]:
 
 async def head(request: web.Request) -> web.StreamResponse:
     m = _find(request)
-    return web.Response(status=200, headers=_headers(request, m))
+    return web.Response(status=200, headers=_headers(m))
 
 
 async def get(request: web.Request) -> web.StreamResponse:
@@ -98,23 +70,9 @@ async def get(request: web.Request) -> web.StreamResponse:
     body = state(request).storage.blobs.read(m.digest, m.size)
     if body is None:
         raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"digest": m.digest})
-    body = _faulty_body(request, m, body)
-    headers = _headers(request, m)
+    headers = _headers(m)
     del headers["Content-Length"]
     return web.Response(status=200, body=body, headers=headers)
-
-
-def _faulty_body(request: web.Request, m: Manifest, body: bytes) -> bytes:
-    """What the serving faults make of a manifest's bytes (unchanged without them)."""
-    faults = state(request).faults
-    if LIST_PLATFORMS_STRIPPED in faults and m.media_type in LIST_TYPES:
-        doc = json.loads(body)
-        for entry in doc["manifests"]:
-            entry.pop("platform", None)
-        body = json.dumps(doc).encode()
-    if DIGEST_PULL_REWRITTEN in faults and is_digest(request.match_info["reference"]):
-        body = json.dumps(json.loads(body), indent=1).encode()
-    return body
 
 
 async def _read_body(request: web.Request, limit: int) -> bytes:
@@ -128,43 +86,9 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
     return bytes(body)
 
 
-async def _read_faulty_body(request: web.Request) -> bytes:
-    """A manifest PUT's body, read under the size faults' limits and answers."""
-    faults, limit = state(request).faults, state(request).config.max_manifest_bytes
-    try:
-        return await _read_body(request, min(limit, 1 << 20) if MANIFEST_LIMIT_1MIB in faults else limit)
-    except RegistryError as err:
-        if err.code is Code.MANIFEST_TOO_LARGE and OVERSIZE_MANIFEST_500 in faults:
-            raise RuntimeError(err.message) from None  # unhandled: aiohttp answers 500
-        raise
-
-
-KNOWN_FIELDS = {"schemaVersion", "mediaType", "artifactType", "config", "layers", "manifests", "subject", "annotations"}
-KNOWN_DESCRIPTOR_FIELDS = {"mediaType", "digest", "size", "urls", "annotations", "platform", "artifactType", "data"}
-
-
-def _faulty_put(request: web.Request, body: bytes, parsed: ParsedManifest) -> bytes:
-    """What the PUT faults make of a pushed manifest (unchanged without them)."""
-    faults = state(request).faults
-    if EMPTY_LAYERS_CRASH in faults and parsed.config_digest and all(r.kind == "config" for r in parsed.refs):
-        raise IndexError("list index out of range")  # layers[0] of an empty list: aiohttp answers 500
-    if UNKNOWN_FIELDS_DROPPED in faults:
-        doc = json.loads(body)
-        kept = {k: v for k, v in doc.items() if k in KNOWN_FIELDS}
-        for key in ("config", "subject"):
-            if isinstance(kept.get(key), dict):
-                kept[key] = {k: v for k, v in kept[key].items() if k in KNOWN_DESCRIPTOR_FIELDS}
-        for key in ("layers", "manifests"):
-            if isinstance(kept.get(key), list):
-                kept[key] = [{k: v for k, v in d.items() if k in KNOWN_DESCRIPTOR_FIELDS} for d in kept[key]]
-        if kept != doc:
-            body = json.dumps(kept, separators=(",", ":")).encode()
-    return body
-
-
 def _check_references(request: web.Request, parsed: ParsedManifest) -> None:
     ctx, st = context(request), state(request)
-    if SKIP_BLOB_CHECK in st.faults:
+    if not st.policy.verify_manifest_references:
         return
     for ref in parsed.refs:
         if ref.kind == "manifest":
@@ -199,7 +123,7 @@ def _properties(request: web.Request, parsed: ParsedManifest, digest: str, refer
         "sha256": [digest.split(":", 1)[1]],
         "artifactory.content-type": [parsed.media_type],
     }
-    if parsed.config_digest and LABELS_NOT_PROPAGATED not in st.faults:
+    if parsed.config_digest and st.policy.label_properties:
         for key, value in labels_of(st.storage.blobs.read(parsed.config_digest, CONFIG_LIMIT)).items():
             props[f"docker.label.{key}"] = [value]
     return props
@@ -211,9 +135,11 @@ async def put(request: web.Request) -> web.StreamResponse:
     tag = None if is_digest(reference) else check_tag(reference)
     if tag is None:
         check_digest(reference)
-    body = await _read_faulty_body(request)
+    limit = st.config.max_manifest_bytes
+    body = await _read_body(request, min(limit, st.policy.max_manifest_bytes or limit))
     parsed = parse_manifest(body, request.headers.get("Content-Type"))
-    body = _faulty_put(request, body, parsed)
+    for intake in st.policy.manifest_intake:
+        body = intake(body, parsed)
     # A remote repository has none of a local one's settings (it only stores pushes under a fault).
     repo_config = st.config.repositories.get(str(ctx.repo), LocalRepo(str(ctx.repo)))
     if parsed.media_type in SCHEMA1 and repo_config.block_schema1:
@@ -246,12 +172,11 @@ async def put(request: web.Request) -> web.StreamResponse:
             tag,
             repo_config.max_unique_tags,
             repo_config.tag_retention,
-            st.faults,
-            st.config.complete_manifest_override or LIST_OVERRIDE_DROPS_PLATFORMS in st.faults,
+            st.policy,
+            st.config.complete_manifest_override,
         )
-    answered = BOGUS_DIGEST if PUT_ANSWERS_WRONG_DIGEST in st.faults else digest
-    headers = {"Location": ctx.url(f"manifests/{digest}"), "Docker-Content-Digest": answered, "Content-Length": "0"}
-    if parsed.subject and NO_OCI_SUBJECT_HEADER not in st.faults:
+    headers = {"Location": ctx.url(f"manifests/{digest}"), "Docker-Content-Digest": digest, "Content-Length": "0"}
+    if parsed.subject:
         headers["OCI-Subject"] = parsed.subject
     return web.Response(status=201, headers=headers)
 
@@ -263,17 +188,10 @@ async def delete(request: web.Request) -> web.StreamResponse:
     if is_digest(reference):
         check_digest(reference)
         if meta.manifest(repo, image, reference) is None:
-            if DELETE_UNKNOWN_MANIFEST_ACCEPTED not in st.faults:
-                raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"digest": reference})
-        elif DELETE_LEAVES_MANIFEST in st.faults:
-            for tag in [tag for tag, digest in meta.tags(repo, image) if digest == reference]:
-                meta.untag(repo, image, tag)
-        else:
-            st.storage.delete_manifest(repo, image, reference, cascade=False)
+            raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"digest": reference})
+        st.storage.delete_manifest(repo, image, reference, cascade=False)
         return web.Response(status=202, headers={"Content-Length": "0"})
     untagged = meta.untag(repo, image, check_tag(reference))
     if untagged is None:
         raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"tag": reference})
-    if TAG_DELETE_REMOVES_MANIFEST in st.faults and meta.manifest(repo, image, untagged) is not None:
-        st.storage.delete_manifest(repo, image, untagged, cascade=False)
     return web.Response(status=202, headers={"Content-Length": "0"})

@@ -13,7 +13,6 @@ import json
 from aiohttp import web
 
 from ..errors import Code, RegistryError
-from ..faults import MULTIARCH_DELETE_LIST_ONLY, PARENT_LISTS_BY_FOLDER
 from ..validation import check_name, check_tag
 from .base import context, json_answer, state
 
@@ -45,11 +44,11 @@ async def delete(request: web.Request) -> web.StreamResponse:
     ctx, st = context(request), state(request)
     image, tag, digest = await _image_and_tag(request)
     repo = str(ctx.repo)
-    if MULTIARCH_DELETE_LIST_ONLY in st.faults:
+    if st.policy.delete_list_members:
+        st.storage.remove_tag(repo, image, tag, digest)
+    else:
         st.storage.meta.untag(repo, image, tag)
         st.storage.delete_manifest(repo, image, digest, cascade=False)
-    else:
-        st.storage.remove_tag(repo, image, tag, digest)
     return web.Response(text=f"Deleted tag '{tag}' of '{image}' with its architectures", content_type="text/plain")
 
 
@@ -57,7 +56,7 @@ async def parents(request: web.Request) -> web.StreamResponse:
     ctx, st = context(request), state(request)
     _image, tag, digest = await _image_and_tag(request)
     meta, repo = st.storage.meta, str(ctx.repo)
-    if PARENT_LISTS_BY_FOLDER in st.faults:
+    if not st.policy.parents_by_digest:
         digest = tag  # lists hold members by digest: looked up by the tag folder, none is found
     found = [
         {

@@ -17,16 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from ..errors import Code, RegistryError
-from ..faults import (
-    PROMOTE_COPY_RESERIALIZED,
-    PROMOTE_IGNORES_COPY,
-    PROMOTE_IGNORES_TARGET_TAG,
-    PROMOTE_NO_PERMISSION_CHECK,
-    PROMOTE_OVERRIDE_DELETES_LAYERS,
-    PROMOTE_SKIPS_VALIDATION,
-    PROMOTE_WHOLE_IMAGE_LATEST_ONLY,
-    Faults,
-)
+from ..policy import Policy
 from ..storage import Manifest, Storage
 from ..storage.blobs import sha256_digest
 from ..storage.meta import item_path
@@ -66,7 +57,7 @@ async def _parse(request: web.Request) -> Promotion:
     raw = await request.content.read(MAX_BODY + 1)
     if len(raw) > MAX_BODY:
         raise RegistryError(Code.BAD_REQUEST, "promotion body too large")
-    if PROMOTE_SKIPS_VALIDATION in state(request).faults:
+    if not state(request).policy.validate_promotion:
         return _parse_loosely(raw)
     try:
         doc = json.loads(raw)
@@ -118,43 +109,44 @@ async def promote(request: web.Request) -> web.StreamResponse:
         raise RegistryError(Code.NOT_FOUND, f"Target repository '{p.target_repo}' does not exist")
     needed = [(p.target_repo, "deploy")] + ([] if p.copy else [(source, "delete")])
     # The route itself only asks for read on the source: the rest is checked here.
-    for repo, action in needed if PROMOTE_NO_PERMISSION_CHECK not in st.faults else ():
+    for repo, action in needed if st.policy.promotion_checks_permissions else ():
         if not st.config.allows(ctx.user, repo, action):
             raise RegistryError(Code.DENIED, f"user '{ctx.user}' may not {action} in repository '{repo}'")
     meta = st.storage.meta
     if not meta.has_image(source, p.image):
         raise RegistryError(Code.NOT_FOUND, f"Unable to find image '{p.image}' in repository '{source}'")
     tags = dict(meta.tags(source, p.image))
-    moves = _moves(p, source, tags, st.faults)
+    moves = _moves(p, source, tags, st.policy)
     if source == p.target_repo and p.image == p.target_image and any(a == b for a, b in moves.items()):
         raise _bad("source and target are the same")
     for tag, target_tag in moves.items():
-        _override(st.storage, (p.target_repo, p.target_image), target_tag, tags[tag], st.faults)
-        _copy(st.storage, (source, p.image, tags[tag]), (p.target_repo, p.target_image), target_tag, st.faults)
-    if not p.copy and PROMOTE_IGNORES_COPY not in st.faults:
+        _override(st.storage, (p.target_repo, p.target_image), target_tag, tags[tag], st.policy)
+        _copy(st.storage, (source, p.image, tags[tag]), (p.target_repo, p.target_image), target_tag, st.policy)
+    if not p.copy and st.policy.promotion_honours_copy:
         for tag in moves:
             st.storage.remove_tag(source, p.image, tag, tags[tag])
     return web.Response(text="Promotion ended successfully", content_type="application/text")
 
 
-def _moves(p: Promotion, source: str, tags: dict[str, str], faults: Faults) -> dict[str, str]:
+def _moves(p: Promotion, source: str, tags: dict[str, str], policy: Policy) -> dict[str, str]:
     """Source tag -> target tag; 404 for an unknown tag."""
-    tag = "latest" if p.tag is None and PROMOTE_WHOLE_IMAGE_LATEST_ONLY in faults else p.tag
+    tag = "latest" if p.tag is None and not policy.promote_every_tag else p.tag
     if tag is not None and tag not in tags:
-        if PROMOTE_SKIPS_VALIDATION in faults:
+        if not policy.validate_promotion:
             return {}  # nothing to do, and nobody told
         raise RegistryError(Code.NOT_FOUND, f"Unable to find tag '{tag}' of image '{p.image}' in '{source}'")
     if tag is None:
         return {t: t for t in tags}
-    if PROMOTE_IGNORES_TARGET_TAG in faults:
+    if not policy.promotion_honours_target_tag:
         return {tag: tag}  # as promote APIs predating targetTag did
     return {tag: p.target_tag or tag}
 
 
-def _override(storage: Storage, target: tuple[str, str], tag: str, digest: str, faults: Faults) -> None:
-    """Nothing to do without the fault: overriding a tag only re-points it.  With it, the
-    replaced image's layers leave the target repository outright, shared or not."""
-    if PROMOTE_OVERRIDE_DELETES_LAYERS not in faults:
+def _override(storage: Storage, target: tuple[str, str], tag: str, digest: str, policy: Policy) -> None:
+    """Nothing to do as Artifactory does it: overriding a tag only re-points it.  Without
+    ``promotion_override_keeps_layers``, the replaced image's layers leave the target repository
+    outright, shared or not."""
+    if policy.promotion_override_keeps_layers:
         return
     repo, image = target
     old = storage.meta.resolve(repo, image, tag)
@@ -166,7 +158,7 @@ def _override(storage: Storage, target: tuple[str, str], tag: str, digest: str, 
 
 
 def _copy(
-    storage: Storage, source: tuple[str, str, str], target: tuple[str, str], tag: str | None, faults: Faults
+    storage: Storage, source: tuple[str, str, str], target: tuple[str, str], tag: str | None, policy: Policy
 ) -> None:
     """Record the manifest ``source`` (repo, image, digest), list members first, under ``target``."""
     repo, image, digest = source
@@ -177,10 +169,10 @@ def _copy(
     refs = meta.refs(repo, image, digest)
     for ref in refs:
         if ref.kind == "manifest":
-            _copy(storage, (repo, image, ref.child), target, None, faults)
+            _copy(storage, (repo, image, ref.child), target, None, policy)
     props = meta.properties(repo, item_path(image, _tag_of(meta, repo, image, digest), digest, manifest.media_type))
     moved = replace(manifest, repo=target[0], image=target[1])
-    if PROMOTE_COPY_RESERIALIZED in faults and tag is not None:
+    if not policy.promotion_keeps_bytes and tag is not None:
         moved = _reserialized(storage, moved)  # the tagged one: a list's members stay what it names
     props.update({"docker.manifest": [tag or moved.digest], "docker.repoName": [target[1]]})
     meta.put_manifest(moved, refs, tag, props)

@@ -6,13 +6,6 @@ import json
 
 from aiohttp import web
 
-from ..errors import Code, RegistryError
-from ..faults import (
-    REFERRERS_404_FOR_UNKNOWN,
-    REFERRERS_BEFORE_SUBJECT_LOST,
-    REFERRERS_IGNORE_FILTER,
-    REFERRERS_NO_CONFIG_ARTIFACT_TYPE,
-)
 from ..mediatypes import OCI_INDEX
 from ..storage import Manifest
 from ..validation import check_digest
@@ -22,28 +15,25 @@ MANIFEST_LIMIT = 4 * 1024 * 1024
 
 
 def _listed(request: web.Request, subject: str) -> list[Manifest]:
-    """The manifests naming ``subject``, as the faults (if any) make the registry see them."""
+    """The manifests naming ``subject``."""
     ctx, st = context(request), state(request)
     meta, repo, image = st.storage.meta, str(ctx.repo), str(ctx.image)
     found = meta.manifest(repo, image, subject)
-    if found is None and REFERRERS_404_FOR_UNKNOWN in st.faults:
-        raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"digest": subject})
     referrers = meta.referrers(repo, image, subject)
-    if REFERRERS_BEFORE_SUBJECT_LOST in st.faults:
+    if not st.policy.list_early_referrers:
         # Indexed only when the subject was there at push time, as a registry that links on push does.
         referrers = [m for m in referrers if found is not None and m.created >= found.created]
     return referrers
 
 
 def _artifact_type(request: web.Request, m: Manifest) -> str | None:
-    if REFERRERS_NO_CONFIG_ARTIFACT_TYPE not in state(request).faults:
+    if state(request).policy.config_artifact_type:
         return m.artifact_type
     body = state(request).storage.blobs.read(m.digest, MANIFEST_LIMIT)
     return json.loads(body).get("artifactType") if body else None
 
 
 async def referrers(request: web.Request) -> web.StreamResponse:
-    st = state(request)
     subject = check_digest(request.match_info["digest"])
     wanted = request.query.get("artifactType")
     descriptors = []
@@ -57,7 +47,6 @@ async def referrers(request: web.Request) -> web.StreamResponse:
     headers = {}
     if wanted:
         headers["OCI-Filters-Applied"] = "artifactType"
-        if REFERRERS_IGNORE_FILTER not in st.faults:
-            descriptors = [d for d in descriptors if d.get("artifactType") == wanted]
+        descriptors = [d for d in descriptors if d.get("artifactType") == wanted]
     doc = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": descriptors}
     return json_answer(doc, headers=headers, content_type=OCI_INDEX)

@@ -7,7 +7,6 @@ import time
 from aiohttp import web
 
 from ..errors import Code, RegistryError
-from ..faults import IMAGE_DELETE_NOT_RECURSIVE, LAYOUT_COLON_NAMES
 from .base import context, json_answer, state
 from .layout import Layout, Node
 
@@ -21,7 +20,7 @@ def _iso(ts: float) -> str:
 def _node(request: web.Request) -> Node:
     ctx = context(request)
     st = state(request)
-    layout = Layout(st.storage, str(ctx.repo), colon_names=LAYOUT_COLON_NAMES in st.faults)
+    layout = Layout(st.storage, str(ctx.repo), colon_names=st.policy.layout_colon_names)
     node = layout.node(request.match_info.get("path", ""))
     if node is None:
         raise RegistryError(Code.NOT_FOUND, "Unable to find item")
@@ -113,7 +112,7 @@ async def delete(request: web.Request) -> web.StreamResponse:
         raise RegistryError(Code.BAD_REQUEST, "only image and tag folders can be deleted")
     if node.manifest is not None:
         st.storage.remove_tag(str(ctx.repo), node.manifest.image, node.tag, node.manifest.digest)
-    elif IMAGE_DELETE_NOT_RECURSIVE not in st.faults:  # with it, only direct files go: an image folder has none
+    elif st.policy.delete_image_recursively:  # else only direct files go: an image folder has none
         for image in [i for i in layout.images if node.path == "" or i == node.path or i.startswith(node.path + "/")]:
             for tag, digest in st.storage.meta.tags(str(ctx.repo), image):
                 st.storage.remove_tag(str(ctx.repo), image, tag, digest)

@@ -13,16 +13,6 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from ..errors import Code, RegistryError
-from ..faults import (
-    ACCEPT_DIGEST_MISMATCH,
-    ACCEPT_OUT_OF_ORDER,
-    CLOSE_PUT_DROPS_CHUNKS,
-    MOUNT_ANSWERS_WRONG_LOCATION,
-    MOUNT_WITHOUT_FROM_REFUSED,
-    UPLOAD_CANCEL_IGNORED,
-    UPLOAD_COMMIT_ANSWERS_204,
-    UPLOAD_RANGE_EXCLUSIVE,
-)
 from ..validation import check_digest
 from .base import context, state
 
@@ -39,10 +29,9 @@ def _range(size: int) -> str:
 
 
 def _session_headers(request: web.Request, upload_id: str, size: int) -> dict[str, str]:
-    exclusive = UPLOAD_RANGE_EXCLUSIVE in state(request).faults
     return {
         "Location": context(request).url(f"blobs/uploads/{upload_id}"),
-        "Range": f"0-{size}" if exclusive else _range(size),
+        "Range": _range(size),
         "Docker-Upload-UUID": upload_id,
         "Content-Length": "0",
     }
@@ -70,7 +59,7 @@ async def _append(request: web.Request, upload_id: str, offset: int) -> None:
                 Code.RANGE_INVALID, f"malformed Content-Range {header[:80]!r}", headers={"Range": _range(offset)}
             )
         start, end = int(match[1]), int(match[2])
-        in_order = start == offset or ACCEPT_OUT_OF_ORDER in st.faults
+        in_order = start == offset or not st.policy.chunks_in_order
         if not in_order or end < start:
             raise RegistryError(
                 Code.RANGE_INVALID,
@@ -92,7 +81,7 @@ def _finish(request: web.Request, upload_id: str, digest: str) -> web.Response:
     """Check the digest and commit the upload, or drop it whole."""
     st, ctx = state(request), context(request)
     actual = st.storage.blobs.upload_digest(upload_id)
-    if actual != digest and ACCEPT_DIGEST_MISMATCH not in st.faults:
+    if actual != digest and st.policy.verify_blob_digest:
         st.storage.blobs.cancel_upload(upload_id)
         st.storage.meta.finish_upload(upload_id, None)
         raise RegistryError(
@@ -103,7 +92,7 @@ def _finish(request: web.Request, upload_id: str, digest: str) -> web.Response:
     st.storage.blobs.commit_upload(upload_id, digest)
     st.storage.meta.finish_upload(upload_id, digest)
     headers = {"Location": ctx.url(f"blobs/{digest}"), "Docker-Content-Digest": digest, "Content-Length": "0"}
-    return web.Response(status=204 if UPLOAD_COMMIT_ANSWERS_204 in st.faults else 201, headers=headers)
+    return web.Response(status=201, headers=headers)
 
 
 def _open(request: web.Request) -> str:
@@ -113,19 +102,6 @@ def _open(request: web.Request) -> str:
     return upload_id
 
 
-def _mount_faults(request: web.Request, headers: dict[str, str]) -> dict[str, str]:
-    """What the mount faults make of the answer to a ``?mount=`` request (unchanged without them)."""
-    ctx, faults, query = context(request), state(request).faults, request.query
-    if "mount" not in query:
-        return headers
-    if "from" not in query and MOUNT_WITHOUT_FROM_REFUSED in faults:
-        raise RegistryError(Code.UNSUPPORTED, "blob mount without from is not supported")
-    if "from" in query and MOUNT_ANSWERS_WRONG_LOCATION in faults:
-        source = query["from"].removeprefix(f"{ctx.key}/")
-        headers["Location"] = ctx.root_url(f"{source}/blobs/uploads/{headers['Docker-Upload-UUID']}")
-    return headers
-
-
 async def start(request: web.Request) -> web.StreamResponse:
     digest = request.query.get("digest")
     if digest is not None:
@@ -133,7 +109,7 @@ async def start(request: web.Request) -> web.StreamResponse:
     upload_id = _open(request)
     if digest is None:
         # A mount request lands here too: Artifactory opens an upload (202) instead of mounting.
-        return web.Response(status=202, headers=_mount_faults(request, _session_headers(request, upload_id, 0)))
+        return web.Response(status=202, headers=_session_headers(request, upload_id, 0))
     async with _locks.setdefault(upload_id, asyncio.Lock()):
         try:
             await _append(request, upload_id, 0)
@@ -160,11 +136,6 @@ async def put(request: web.Request) -> web.StreamResponse:
     async with _locks.setdefault(upload_id, asyncio.Lock()):
         try:
             upload_id, size = _session(request)
-            if CLOSE_PUT_DROPS_CHUNKS in state(request).faults:
-                blobs = state(request).storage.blobs
-                blobs.cancel_upload(upload_id)
-                (blobs.uploads / upload_id).touch()
-                size = 0
             await _append(request, upload_id, size)
             return _finish(request, upload_id, digest)
         finally:
@@ -179,8 +150,6 @@ async def status(request: web.Request) -> web.StreamResponse:
 async def cancel(request: web.Request) -> web.StreamResponse:
     upload_id, _ = _session(request)
     st = state(request)
-    if UPLOAD_CANCEL_IGNORED in st.faults:
-        return web.Response(status=204, headers={"Content-Length": "0"})
     st.storage.blobs.cancel_upload(upload_id)
     st.storage.meta.finish_upload(upload_id, None)
     _locks.pop(upload_id, None)

@@ -10,14 +10,16 @@
 * Overwriting a list's tag with Tag Retention 1 replaces only the list: its sub-manifests stay,
   pullable by digest (Artifactory's default), unless the system property
   ``artifactory.docker.complete.manifest.override.enabled`` is true (``complete_override``).
+
+The ``policy`` (refregistry/policy.py) carries the faults that bend these rules.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..faults import RETENTION_OFF_BY_ONE, REVISIONS_NOT_EVICTED, Faults
 from ..mediatypes import LIST_TYPES
+from ..policy import Policy
 
 if TYPE_CHECKING:
     from . import Storage
@@ -30,15 +32,15 @@ def apply(
     tag: str,
     max_unique: int,
     keep: int,
-    faults: Faults | None = None,
+    policy: Policy,
     complete_override: bool = False,
 ) -> list[str]:
     """Enforce both limits after ``tag`` was pushed; returns the digests of manifests removed."""
-    faults = faults or Faults()
-    if RETENTION_OFF_BY_ONE in faults and max_unique > 0:
-        max_unique += 1
-    if REVISIONS_NOT_EVICTED in faults:
+    if max_unique > 0:
+        max_unique += policy.retention_extra_kept
+    if not policy.evict_revisions:
         keep = 1 << 30
+    complete_override = complete_override or policy.complete_manifest_override
     removed: list[str] = []
     meta = storage.meta
     current = meta.resolve(repo, image, tag)

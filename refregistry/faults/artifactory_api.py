@@ -1,0 +1,81 @@
+"""The catalogue's third part: Artifactory's own REST APIs and the last registry faults.
+
+Promotion, the multi-arch parent lookup, the storage layout, a remote's upstream errors and
+content negotiation of manifest lists.
+"""
+
+from __future__ import annotations
+
+from .catalogue import fault, on
+from .rewrites import without_request_header
+
+fault(
+    "promote-skips-validation",
+    "The promotion body is not validated: malformed JSON crashes the handler (500), copy is taken by "
+    "truthiness, targetTag is not checked against the tag rule and an unknown tag is a silent no-op (200).",
+    ("promotion",),
+    validate_promotion=False,
+)
+fault(
+    "promote-no-permission-check",
+    "Promotion asks only for read on the source: a read-only user may deploy to the target and move.",
+    ("promotion",),
+    promotion_checks_permissions=False,
+)
+fault(
+    "promote-ignores-target-tag",
+    "Promotion ignores targetTag, as promote APIs predating it did: the tag keeps its source name.",
+    ("promotion",),
+    promotion_honours_target_tag=False,
+)
+fault(
+    "promote-whole-image-latest-only",
+    "Promotion without a tag promotes only latest (the Docker client's default tag), not every tag.",
+    ("promotion",),
+    promote_every_tag=False,
+)
+fault(
+    "promote-copy-reserialized",
+    "Promotion records the manifest re-serialized from its JSON: the target's tag has another digest.",
+    ("promotion",),
+    promotion_keeps_bytes=False,
+)
+fault(
+    "promote-override-deletes-layers",
+    "Promoting onto an existing tag removes the replaced image's layers from the target, even those "
+    "its other tags still use.",
+    ("promotion",),
+    promotion_override_keeps_layers=False,
+)
+fault(
+    "parent-lists-by-folder",
+    "parentManifests looks for lists holding the tag's folder instead of its digest: a platform tagged "
+    "on its own is reported in no list.",
+    ("deletion",),
+    parents_by_digest=False,
+)
+fault(
+    "image-delete-not-recursive",
+    "DELETE of an image folder answers 204 but removes only the files directly in it, not its tag folders.",
+    ("deletion",),
+    delete_image_recursively=False,
+)
+fault(
+    "layout-colon-names",
+    "The storage API names layer and config files sha256:<hex> rather than Artifactory's sha256__<hex>.",
+    ("properties",),
+    layout_colon_names=True,
+)
+fault(
+    "remote-upstream-down-502",
+    "A remote repository whose upstream cannot be reached answers 502 Bad Gateway for what it has not "
+    "cached, instead of 404 MANIFEST_UNKNOWN.",
+    ("remote",),
+    upstream_down_not_found=False,
+)
+fault(
+    "list-ignores-accept",
+    "A manifest list or OCI index is served to a client whose Accept names only single-image types.",
+    ("multiarch",),
+    rewrites=(on("manifest", "GET", "HEAD")(without_request_header("Accept")),),
+)
