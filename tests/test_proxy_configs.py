@@ -28,6 +28,7 @@ from fixtures.stacks.files import ADMIN, launch, write_directory
 from fixtures.stacks.imagebuild import ensure_stack_image
 from fixtures.stacks.pki import RunCA
 from fixtures.stacks.proxyconf import APACHE_MODULES, apply, check_command, https_root, listeners, proxy_command, render
+from fixtures.stacks.proxydefects import DEFECTS
 
 PROXIED = [s for s in EMBEDDED if s.proxy != "direct"]
 # Artifactory's rewrites, headers and REST API: the refregistry stacks.  The CNCF registry's stacks
@@ -186,6 +187,18 @@ def test_no_1x_haproxy_no_duplicate_api_version_no_trailing_comments(stack: Stac
 def test_what_the_backend_receives(stack_id: str, port: int, host: str, path: str, backend: str) -> None:
     """The rules every proxy renders, evaluated: /v2/token and /v2/_catalog never become repository keys."""
     assert apply(BY_ID[stack_id], HOST, port, host, path) == backend
+
+
+@pytest.mark.parametrize("name", sorted(DEFECTS))
+@pytest.mark.parametrize("stack", PROXIED, ids=lambda s: s.id)
+def test_a_proxy_defect_changes_the_config_only_where_it_applies(stack: Stack, name: str) -> None:
+    """Where a defect makes sense its template writes it, under a comment naming it; elsewhere nothing changes."""
+    clean, faulty = render(stack, HOST), render(stack, HOST, defects=[name])
+    if not DEFECTS[name].applies(stack):
+        assert faulty == clean
+        return
+    (text,), (comment, rest) = clean.values(), next(iter(faulty.values())).split("\n", 1)
+    assert comment.startswith(f"# FAULT {name}:") and rest != text
 
 
 # -- engine: the proxies themselves --------------------------------------------------------------------
