@@ -58,3 +58,11 @@ def test_a_faulty_upload_commit_fails_in_the_new_shape(start_server: StartServer
     registry = RegistryClient(start_server(faults=("upload-commit-answers-204",)).url, "/v2/docker-local/", ADMIN)
     with pytest.raises(UnexpectedAnswer, match=r"^PUT \S+/blobs/uploads/\S+\?digest=sha256:\w+: expected 201, got 204"):
         registry.upload("app", images.layer("app"), expect=201)
+
+
+def test_a_secret_in_the_body_is_redacted_before_the_excerpt_cuts_it(server: RefRegistryProcess) -> None:
+    """A token answered where a refusal was expected shows as ***, however long the token."""
+    registry = RegistryClient(server.url, "/v2/docker-local/", ADMIN)
+    with pytest.raises(UnexpectedAnswer) as raised:
+        registry.ask_token(f"{server.url}/v2/token", {"service": "artifactory"}, expect=401)
+    assert '({"token": "***"' in str(raised.value) and "eyJ" not in str(raised.value), str(raised.value)
