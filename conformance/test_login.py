@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-import requests
 from docker.errors import APIError
 
 from fixtures.clients.engine import Engine, cli_login
@@ -50,15 +49,12 @@ def test_token_endpoint_issues_scoped_tokens(anonymous: RegistryClient, target: 
     assert scheme == "bearer" and "scope" in params, challenge
     query = {k: params[k] for k in ("service", "scope")}
     user, password = admin_of(target)
-    granted = requests.get(params["realm"], params=query, auth=(user, password), verify=target.verify, timeout=30)
-    assert granted.status_code == 200, granted.text[:200]
+    granted = anonymous.ask_token(params["realm"], query, (user, password), expect=200)
     assert granted.json().get("token") or granted.json().get("access_token")
-    wrong = (user, "not-" + password)
-    refused = requests.get(params["realm"], params=query, auth=wrong, verify=target.verify, timeout=30)
-    assert refused.status_code == 401, refused.text[:200]
+    anonymous.ask_token(params["realm"], query, (user, "not-" + password), expect=401)
 
 
 def test_token_opens_the_registry(registry: RegistryClient) -> None:
     """A Bearer token from the realm is accepted on /v2/ (the flow docker login performs)."""
-    assert registry.request("GET", "/v2/").status_code == 200
+    registry.request("GET", "/v2/", expect=200)
     assert registry.bearer, "the registry answered without asking for a token"

@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
+from fixtures.clients.expect import SUCCESS
 from fixtures.clients.registry import RegistryClient
 from fixtures.content import oci_content
 from fixtures.content.images import OCI_INDEX
@@ -39,8 +40,7 @@ def next_url(answer: requests.Response) -> str | None:
 
 
 def listed_tags(answer: requests.Response) -> list[str]:
-    """The tags of a tags/list answer, asserting it is one."""
-    assert answer.status_code == 200, oci_content.shown(answer)
+    """The tags of a tags/list answer (expected 200), asserting it is one."""
     tags = answer.json().get("tags")
     assert isinstance(tags, list), f"tags is not a list: {answer.text[:200]}"
     return tags
@@ -53,7 +53,7 @@ def tagged(registry: RegistryClient, image_name: str) -> list[str]:
     registry.push(content, image_name, TAGS[0]).raise_for_status()
     for tag in TAGS[1:]:
         registry.put_manifest(image_name, tag, content.manifest).raise_for_status()
-    return listed_tags(registry.tags(image_name))
+    return listed_tags(registry.tags(image_name, expect=200))
 
 
 def test_tags_are_listed_in_lexical_order(tagged: list[str], chose: Chose) -> None:
@@ -71,7 +71,7 @@ def test_tags_are_listed_in_lexical_order(tagged: list[str], chose: Chose) -> No
 def test_tags_n_returns_exactly_n_tags(registry: RegistryClient, image_name: str, tagged: list[str]) -> None:
     """?n=4 of eight tags answers the first four in order (fewer only with a Link to the rest)."""
     half = len(tagged) // 2
-    answer = registry.tags(image_name, n=half)
+    answer = registry.tags(image_name, n=half, expect=200)
     page = listed_tags(answer)
     if next_url(answer) is None:
         assert page == tagged[:half], f"n={half} gave {page}; the list starts {tagged[:half]}"
@@ -84,7 +84,7 @@ def test_tags_last_is_exclusive_and_continues_after_it(
 ) -> None:
     """?n=2&last=<second tag> answers at most two tags, those right after it in order, never itself."""
     last = tagged[1]
-    answer = registry.tags(image_name, n=2, last=last)
+    answer = registry.tags(image_name, n=2, last=last, expect=200)
     page = listed_tags(answer)
     assert last not in page, f"last={last} is exclusive, got {page}"
     assert len(page) <= 2 and page == tagged[2 : 2 + len(page)], f"after {last} the list has {tagged[2:4]}: {page}"
@@ -93,7 +93,7 @@ def test_tags_last_is_exclusive_and_continues_after_it(
 
 def test_tags_n_zero_returns_an_empty_list(registry: RegistryClient, image_name: str, tagged: list[str]) -> None:
     """?n=0 answers 200 with an empty tag list and no Link header."""
-    answer = registry.tags(image_name, n=0)
+    answer = registry.tags(image_name, n=0, expect=200)
     assert listed_tags(answer) == [], f"n=0 gave {answer.text[:200]}"
     assert "Link" not in answer.headers, answer.headers["Link"]
 
@@ -102,16 +102,16 @@ def test_tags_link_pages_list_every_tag_once_in_order(
     registry: RegistryClient, image_name: str, tagged: list[str], chose: Chose
 ) -> None:
     """Walking tags/list?n=3 page by page (Link rel=next, else last=) yields every tag once, in order."""
-    walked, answer, links = [], registry.tags(image_name, n=PAGE), 0
+    walked, answer, links = [], registry.tags(image_name, n=PAGE, expect=200), 0
     for _ in range(len(tagged) + 1):  # a list that never ends overshoots this and fails below
         page = listed_tags(answer)
         assert len(page) <= PAGE, f"a page of {len(page)} tags for n={PAGE}: {page}"
         walked += page
         if (url := next_url(answer)) is not None:
             links += 1
-            answer = registry.request("GET", url)
+            answer = registry.request("GET", url, expect=200)
         elif len(page) == PAGE:  # no Link: a full page may have more behind it (the spec's client rule)
-            answer = registry.tags(image_name, n=PAGE, last=page[-1])
+            answer = registry.tags(image_name, n=PAGE, last=page[-1], expect=200)
         else:
             break
     assert walked == tagged, f"pages gave {walked}, the list is {tagged}"
@@ -133,23 +133,22 @@ def referred(registry: RegistryClient, image_name: str) -> Referred:
 def accepted(referred: Referred) -> ReferrersSet:
     """The pushed set, once every referrer PUT is seen to succeed (a missing subject must not stop one)."""
     content, answers = referred
-    refused = {label: oci_content.shown(a) for label, a in answers.items() if not 200 <= a.status_code < 300}
+    refused = {label: oci_content.shown(a) for label, a in answers.items() if a.status_code not in SUCCESS}
     assert not refused, f"referrer pushes refused: {refused}"
     return content
 
 
 def referrers_of(registry: RegistryClient, name: str, digest: str, **query: str) -> list[requests.Response]:
     """Every page of the referrers list (Link rel=next followed), each asserted to be an image index."""
-    pages = [registry.referrers(name, digest, **query)]
+    pages = [registry.referrers(name, digest, expect=200, **query)]
     while True:
         answer = pages[-1]
-        assert answer.status_code == 200, oci_content.shown(answer)
         assert answer.headers.get("Content-Type") == OCI_INDEX, oci_content.shown(answer)
         doc = answer.json()
         assert doc.get("schemaVersion") == 2 and isinstance(doc.get("manifests"), list), answer.text[:300]
         if (url := next_url(answer)) is None or len(pages) > 10:
             return pages
-        pages.append(registry.request("GET", url, headers={"Accept": OCI_INDEX}))
+        pages.append(registry.request("GET", url, headers={"Accept": OCI_INDEX}, expect=200))
 
 
 def labels(content: ReferrersSet, digests: Iterable[str]) -> list[str]:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Unpack
 
 import pytest
 import requests
 
 from fixtures.clients.admin import AdminClient
+from fixtures.clients.expect import Expecting
 from fixtures.clients.registry import RegistryClient
 from fixtures.content import images
 from fixtures.stacks.defs import Endpoint
-from fixtures.targets import Target
 
 pytestmark = pytest.mark.capability("promotion")
 
@@ -33,8 +34,12 @@ class Promotion:
         (where or self.source).push(image, self.name, tag).raise_for_status()
         return image.digest
 
-    def promote(self, **body: object) -> requests.Response:
-        return self.admin.promote(self.repo, targetRepo=self.to, dockerRepository=self.name, **body)
+    def promote(
+        self, fields: dict[str, object], *, by: AdminClient | None = None, **expecting: Unpack[Expecting]
+    ) -> requests.Response:
+        """Promote the image to ``to`` as the admin (or ``by``), with Artifactory's other ``fields``."""
+        body = {"targetRepo": self.to, "dockerRepository": self.name, **fields}
+        return (by or self.admin).promote(self.repo, body, **expecting)
 
 
 @pytest.fixture
@@ -52,7 +57,7 @@ def promotion(
 def test_copy_leaves_the_same_digest_in_both(promotion: Promotion) -> None:
     """copy: true puts the tag in the target with the source's digest and leaves the source alone."""
     digest = promotion.push("1.0")
-    assert promotion.promote(tag="1.0", copy=True).status_code == 200
+    promotion.promote({"tag": "1.0", "copy": True}, expect=200)
     assert promotion.target.digest_of(promotion.name, "1.0") == digest
     assert promotion.source.digest_of(promotion.name, "1.0") == digest
 
@@ -60,25 +65,24 @@ def test_copy_leaves_the_same_digest_in_both(promotion: Promotion) -> None:
 def test_move_leaves_nothing_in_the_source(promotion: Promotion) -> None:
     """copy: false moves the tag: the target has it, the source answers 404 for tag and digest."""
     digest = promotion.push("1.0")
-    assert promotion.promote(tag="1.0", copy=False).status_code == 200
+    promotion.promote({"tag": "1.0", "copy": False}, expect=200)
     assert promotion.target.digest_of(promotion.name, "1.0") == digest
-    assert promotion.source.manifest(promotion.name, "1.0").status_code == 404
-    assert promotion.source.manifest(promotion.name, digest).status_code == 404
+    promotion.source.manifest(promotion.name, "1.0", expect=404)
+    promotion.source.manifest(promotion.name, digest, expect=404)
 
 
 def test_retag_on_the_way(promotion: Promotion) -> None:
     """targetDockerRepository and targetTag rename the image and the tag in the target."""
     digest = promotion.push("rc1")
     renamed = f"{promotion.name}-released"
-    answer = promotion.promote(targetDockerRepository=renamed, tag="rc1", targetTag="1.0.0", copy=True)
-    assert answer.status_code == 200, answer.text[:200]
+    promotion.promote({"targetDockerRepository": renamed, "tag": "rc1", "targetTag": "1.0.0", "copy": True}, expect=200)
     assert promotion.target.digest_of(renamed, "1.0.0") == digest
 
 
 def test_whole_image_without_a_tag(promotion: Promotion) -> None:
     """No tag promotes every tag of the image."""
     digests = {tag: promotion.push(tag) for tag in ("1", "2")}
-    assert promotion.promote(copy=True).status_code == 200
+    promotion.promote({"copy": True}, expect=200)
     assert {tag: promotion.target.digest_of(promotion.name, tag) for tag in digests} == digests
 
 
@@ -88,7 +92,7 @@ def test_overriding_a_tag_keeps_layers_other_tags_share(promotion: Promotion) ->
     stays = promotion.push("stays", shared=(base,), where=promotion.target)
     promotion.push("prod", shared=(base,), where=promotion.target)
     promotion.push("prod")
-    assert promotion.promote(tag="prod", copy=False).status_code == 200
+    promotion.promote({"tag": "prod", "copy": False}, expect=200)
     assert promotion.target.digest_of(promotion.name, "stays") == stays
     assert promotion.target.has_blob(promotion.name, base.digest)
 
@@ -105,22 +109,17 @@ def test_overriding_a_tag_keeps_layers_other_tags_share(promotion: Promotion) ->
 def test_bad_promotions_are_refused(promotion: Promotion, body: dict[str, object], status: int) -> None:
     """An unknown tag, a target tag breaking the OCI tag rule or a malformed field gets a clear 4xx."""
     digest = promotion.push("1.0")
-    answer = promotion.promote(**body)
-    assert answer.status_code == status, answer.text[:200]
+    promotion.promote(body, expect=status)
     assert promotion.source.digest_of(promotion.name, "1.0") == digest, "a refused promotion changed the source"
 
 
 def test_malformed_json_is_refused(admin: AdminClient, endpoint: Endpoint) -> None:
     """A body that is not JSON answers 400, not 500."""
-    url = f"{admin.base_url}/artifactory/api/docker/{endpoint.repo}/v2/promote"
-    answer = admin.session.post(url, data=b"{not json", headers={"Content-Type": "application/json"}, timeout=60)
-    assert answer.status_code == 400, answer.text[:200]
+    json_type = {"Content-Type": "application/json"}
+    admin.request("POST", f"api/docker/{endpoint.repo}/v2/promote", data=b"{not json", headers=json_type, expect=400)
 
 
-def test_reader_may_not_promote(promotion: Promotion, target: Target, reader: tuple[str, str]) -> None:
+def test_reader_may_not_promote(promotion: Promotion, reader_admin: AdminClient) -> None:
     """A user who may only read is refused with 403."""
     promotion.push("1.0")
-    url = f"{promotion.admin.base_url}/artifactory/api/docker/{promotion.repo}/v2/promote"
-    body = {"targetRepo": promotion.to, "dockerRepository": promotion.name, "tag": "1.0", "copy": True}
-    answer = requests.post(url, json=body, auth=reader, verify=target.verify, timeout=60)
-    assert answer.status_code == 403, answer.text[:200]
+    promotion.promote({"tag": "1.0", "copy": True}, by=reader_admin, expect=403)

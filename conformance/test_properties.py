@@ -45,7 +45,6 @@ def test_storage_api_presents_artifactorys_layout(
     """The tag folder holds manifest.json and one sha256__<hex> file per layer and config."""
     image = images.image(image_name, layers=2)
     registry.push(image, image_name, "1").raise_for_status()
-    folder = admin.storage(endpoint.repo, f"{image_name}/1")
-    assert folder.status_code == 200, folder.text[:200]
+    folder = admin.storage(endpoint.repo, f"{image_name}/1", expect=200)
     children = {c["uri"].strip("/") for c in folder.json()["children"]}
     assert children == {"manifest.json", *(b.digest.replace(":", "__") for b in image.blobs)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,6 +32,7 @@ from fixtures.targets import Target
 pytestmark = pytest.mark.capability("tls")
 # OpenSSL's reason when the server sends its self-signed root, and when it sends only the leaf.
 UNTRUSTED = r"(self-signed certificate in certificate chain|unable to get local issuer certificate)"
+REDIRECT = range(300, 400)
 
 
 def test_push_with_the_ca_in_certs_d_succeeds(
@@ -91,37 +92,41 @@ def test_plain_http_to_the_tls_port_is_redirected_to_https(
     if tls_endpoint.stack.proxy == "direct":
         pytest.skip("refregistry serves TLS itself here: redirecting plain HTTP is the reverse proxy's job")
     host, port = tlsfront.split_hostport(tls_endpoint.registry_host)
-    answer = anonymous.request("GET", f"http://{host}:{port}/v2/", timeout=15)
+    answer = anonymous.request("GET", f"http://{host}:{port}/v2/", timeout=15, expect=REDIRECT)
     location = urlsplit(answer.headers.get("Location", ""))
-    got = (answer.status_code // 100, location.scheme, location.port or 443, location.hostname in (host, target.host))
-    assert got == (3, "https", port, True), f"{answer.status_code} {answer.headers} {answer.text[:200]!r}"
+    got = (location.scheme, location.port or 443, location.hostname in (host, target.host))
+    assert got == ("https", port, True), f"{answer.status_code} {answer.headers} {answer.text[:200]!r}"
 
 
 @pytest.mark.artifactory
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
-def test_ping_answers_without_verification_as_curl_k_does(tls_endpoint: Endpoint) -> None:
+def test_ping_answers_without_verification_as_curl_k_does(
+    tls_endpoint: Endpoint, curl: Callable[[bool | str], Session]
+) -> None:
     """`curl -k`: /v2/ (its challenge) and the Artifactory ping answer over TLS with verification off."""
-    _assert_pings(tls_endpoint, verify=False)
+    _assert_pings(tls_endpoint, curl(False))
 
 
 @pytest.mark.artifactory
-def test_ping_answers_with_verification_against_the_ca(tls_endpoint: Endpoint, target: Target) -> None:
+def test_ping_answers_with_verification_against_the_ca(
+    tls_endpoint: Endpoint, target: Target, curl: Callable[[bool | str], Session]
+) -> None:
     """`curl --cacert ca.crt`: the same answers with the certificate verified against the target's CA."""
-    _assert_pings(tls_endpoint, verify=target.verify)
+    _assert_pings(tls_endpoint, curl(target.verify))
 
 
-def test_ping_without_the_ca_fails_verification(tls_endpoint: Endpoint, run_ca: tuple[str, Path]) -> None:
+def test_ping_without_the_ca_fails_verification(
+    tls_endpoint: Endpoint, run_ca: tuple[str, Path], curl: Callable[[bool | str], Session]
+) -> None:
     """Plain `curl` (the system's CAs, not the run CA): certificate verify failed, self-signed in the chain."""
     with pytest.raises(requests.exceptions.SSLError, match=rf"\[SSL: CERTIFICATE_VERIFY_FAILED\] .*{UNTRUSTED}"):
-        Session().get(f"{tls_endpoint.registry_url}/v2/", verify=certifi.where(), timeout=15)
+        curl(certifi.where()).request("GET", f"{tls_endpoint.registry_url}/v2/", timeout=15)
 
 
-def _assert_pings(ep: Endpoint, verify: bool | str) -> None:
-    session = Session()
-    session.verify = verify
-    v2 = session.get(f"{ep.registry_url}/v2/", timeout=15)
-    ping = session.get(f"{ep.base_url}/artifactory/api/system/ping", timeout=15)
-    assert (v2.status_code in (200, 401), ping.status_code, ping.text) == (True, 200, "OK")
+def _assert_pings(ep: Endpoint, session: Session) -> None:
+    v2 = session.request("GET", f"{ep.registry_url}/v2/", timeout=15, expect={200, 401})
+    ping = session.request("GET", f"{ep.base_url}/artifactory/api/system/ping", timeout=15, expect=200)
+    assert ping.text == "OK", ping.text[:200]
     assert v2.headers.get("Docker-Distribution-Api-Version") == "registry/2.0"
 
 
