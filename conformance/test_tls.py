@@ -26,7 +26,7 @@ from fixtures.clients.registry import RegistryClient, Session
 from fixtures.services import tlsfront
 from fixtures.services.private_engine import PrivateEngine, beside, private_engine
 from fixtures.stacks import certchain
-from fixtures.stacks.defs import REPOS, Endpoint
+from fixtures.stacks.defs import REPOS, Endpoint, Proxy
 from fixtures.targets import Target
 
 pytestmark = pytest.mark.capability("tls")
@@ -89,7 +89,7 @@ def test_plain_http_to_the_tls_port_is_redirected_to_https(
     tls_endpoint: Endpoint, target: Target, anonymous: RegistryClient
 ) -> None:
     """Plain HTTP sent to the TLS port is answered with a redirect to https (nginx: 497 -> 307), not an HTML error."""
-    if tls_endpoint.stack.proxy == "direct":
+    if tls_endpoint.stack.proxy == Proxy.DIRECT:
         pytest.skip("refregistry serves TLS itself here: redirecting plain HTTP is the reverse proxy's job")
     host, port = tlsfront.split_hostport(tls_endpoint.registry_host)
     answer = anonymous.request("GET", f"http://{host}:{port}/v2/", timeout=15, expect=REDIRECT)
