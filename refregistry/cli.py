@@ -15,7 +15,8 @@ from aiohttp import web
 
 from . import __version__
 from .app import make_app
-from .config import ConfigError, load_config
+from .config import ConfigError
+from .configfile import load_config
 from .faults import CATALOGUE, Faults, UnknownFault, catalogue_json
 
 ACCESS_LOG = '%a "%r" %s %b %Tfs'

@@ -14,7 +14,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .config import Config, ConfigError, parse_config
+from .config import Config, ConfigError
+from .configfile import parse_config
 
 SECTIONS = {"local": "localRepositories", "remote": "remoteRepositories", "virtual": "virtualRepositories"}
 # Fields every Artifactory repository JSON carries that are not settings of ours.

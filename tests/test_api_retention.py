@@ -8,7 +8,8 @@ import requests
 from fixtures.clients.registry import RegistryClient
 from fixtures.content import images
 from fixtures.services.process import RefRegistryProcess
-from refregistry.config import ConfigError, parse_config
+from refregistry.config import ConfigError
+from refregistry.configfile import parse_config
 from tests.conftest import ADMIN, StartServer
 
 REPOS = {

@@ -7,7 +7,8 @@ import pytest
 from fixtures.clients.registry import RegistryClient
 from fixtures.content import images
 from fixtures.services.process import RefRegistryProcess
-from refregistry.config import ConfigError, parse_config
+from refregistry.config import ConfigError
+from refregistry.configfile import parse_config
 from tests.conftest import ADMIN, StartServer
 
 MEMBERS = ["docker-local", "docker-dev-local"]

@@ -14,7 +14,8 @@ import pytest
 
 from refregistry import auth
 from refregistry.auth import Authenticator, AuthError, Identity, load_secret, parse_scopes
-from refregistry.config import Config, parse_config
+from refregistry.config import Config
+from refregistry.configfile import parse_config
 
 SECRET = b"s" * 32
 CONFIG = parse_config(

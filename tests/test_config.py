@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from refregistry.config import DEFAULT_REPOS, Config, ConfigError, LocalRepo, User, load_config, parse_config
+from refregistry.config import DEFAULT_REPOS, Config, ConfigError, LocalRepo, User
+from refregistry.configfile import load_config, parse_config
 
 FULL = """\
 anonymousAccess: true
