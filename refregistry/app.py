@@ -22,14 +22,15 @@ from .config import Config
 from .context import RequestContext, external_base
 from .errors import Code, RegistryError, Shape
 from .faults import Faults
-from .handlers.base import API_VERSION_HEADER, STATE, State
 from .handlers.control import apply_faults
 from .routes import Route, all_routes
+from .state import STATE, State
 from .storage import Storage
 from .validation import check_name
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 REGISTRY_PREFIXES = ("/v2", "/artifactory/api/docker/")
+API_VERSION_HEADER = {"Docker-Distribution-Api-Version": "registry/2.0"}
 SCOPE_ACTIONS = {"read": "pull", "deploy": "pull,push", "delete": "delete", "login": ""}
 
 

@@ -26,8 +26,8 @@ from aiohttp import web
 from .config import RemoteRepo
 from .context import RequestContext
 from .errors import Code, RegistryError
-from .handlers.base import STATE, State
 from .mediatypes import MANIFEST_TYPES
+from .state import STATE, State
 from .storage import Manifest
 from .storage.blobs import sha256_digest
 from .validation import is_digest, parse_manifest
