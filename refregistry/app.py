@@ -167,7 +167,7 @@ async def guard_middleware(request: web.Request, handler: Handler) -> web.Stream
     _authorize(st, route, ctx)
     _check_repo(st, route, ctx)
     if ctx.repo in st.config.virtuals:
-        virtual.resolve(request, ctx, st.config.virtuals[ctx.repo], route.action, st.storage.meta, st.policy)
+        virtual.resolve(request, ctx, st.config.virtuals[ctx.repo], route.action, st.storage, st.policy)
         if route.action not in (None, "login") and not st.config.allows(ctx.user, str(ctx.repo), route.action):
             raise RegistryError(Code.DENIED, f"user '{ctx.user}' may not {route.action} in repository '{ctx.repo}'")
     if ctx.repo in st.config.remotes:
