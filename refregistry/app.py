@@ -22,14 +22,15 @@ from .config import Config
 from .context import RequestContext, external_base
 from .errors import Code, RegistryError, Shape
 from .faults import Faults
-from .handlers.base import API_VERSION_HEADER, STATE, State
 from .handlers.control import apply_faults
 from .routes import Route, all_routes
+from .state import STATE, State
 from .storage import Storage
 from .validation import check_name
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 REGISTRY_PREFIXES = ("/v2", "/artifactory/api/docker/")
+API_VERSION_HEADER = {"Docker-Distribution-Api-Version": "registry/2.0"}
 SCOPE_ACTIONS = {"read": "pull", "deploy": "pull,push", "delete": "delete", "login": ""}
 
 
@@ -166,7 +167,7 @@ async def guard_middleware(request: web.Request, handler: Handler) -> web.Stream
     _authorize(st, route, ctx)
     _check_repo(st, route, ctx)
     if ctx.repo in st.config.virtuals:
-        virtual.resolve(request, ctx, st.config.virtuals[ctx.repo], route.action, st.storage.meta, st.policy)
+        virtual.resolve(request, ctx, st.config.virtuals[ctx.repo], route.action, st.storage, st.policy)
         if route.action not in (None, "login") and not st.config.allows(ctx.user, str(ctx.repo), route.action):
             raise RegistryError(Code.DENIED, f"user '{ctx.user}' may not {route.action} in repository '{ctx.repo}'")
     if ctx.repo in st.config.remotes:

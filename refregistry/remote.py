@@ -26,9 +26,8 @@ from aiohttp import web
 from .config import RemoteRepo
 from .context import RequestContext
 from .errors import Code, RegistryError
-from .handlers.base import STATE, State
 from .mediatypes import MANIFEST_TYPES
-from .storage import Manifest
+from .state import STATE, State
 from .storage.blobs import sha256_digest
 from .validation import is_digest, parse_manifest
 
@@ -70,12 +69,12 @@ async def serve_through(request: web.Request, ctx: RequestContext, route_name: s
 
 
 async def _manifest(st: State, remote: RemoteRepo, upstream: _Upstream, image: str, reference: str) -> None:
-    meta = st.storage.meta
+    storage = st.storage
     if is_digest(reference):
-        cached = meta.manifest(remote.key, image, reference) is not None
+        cached = storage.manifest(remote.key, image, reference) is not None
         fresh = cached
     else:
-        updated = meta.tag_updated(remote.key, image, reference)
+        updated = storage.tag_updated(remote.key, image, reference)
         cached = updated is not None
         fresh = cached and (
             not st.policy.remote_revalidates or time.time() - float(updated or 0) < remote.retrieval_cache_secs
@@ -96,36 +95,31 @@ async def _manifest(st: State, remote: RemoteRepo, upstream: _Upstream, image: s
 
 
 def _store_manifest(st: State, remote: RemoteRepo, image: str, tag: str | None, body: bytes, media_type: str) -> None:
-    meta, digest = st.storage.meta, sha256_digest(body)
-    if tag is not None and meta.resolve(remote.key, image, tag) == digest:
-        meta.touch_tag(remote.key, image, tag)  # re-checked, unchanged: the period starts again
+    # Re-checked and unchanged, a tag's period starts again; nothing else changes.
+    if tag is not None and st.storage.refresh_tag(remote.key, image, tag, sha256_digest(body)):
         return
-    parsed = parse_manifest(body, media_type)
-    st.storage.blobs.put_bytes(body)
-    record = Manifest(remote.key, image, digest, parsed.media_type, len(body), parsed.artifact_type, parsed.subject)
-    meta.put_manifest(record, parsed.refs, tag, {})
+    st.storage.cache_manifest(remote.key, image, tag, body, parse_manifest(body, media_type))
 
 
 async def _blob(st: State, remote: RemoteRepo, upstream: _Upstream, image: str, digest: str) -> None:
     storage = st.storage
     # A cached manifest links its layers before they are fetched: the file is what counts.
-    if storage.meta.has_blob(remote.key, digest) and storage.blobs.size(digest) is not None:
+    if storage.blob_size(remote.key, digest) is not None:
         return
     if remote.offline:
         return
-    upload = storage.blobs.start_upload()
+    upload = storage.start_upload(remote.key, image)
     try:
         async with upstream.get(f"/v2/{image}/blobs/{digest}") as answer:
-            await storage.blobs.append(upload, answer.content.iter_chunked(1 << 20))
-        got = storage.blobs.upload_digest(upload)
+            await storage.append_upload(upload, answer.content.iter_chunked(1 << 20))
+        got = storage.upload_digest(upload)
         if got != digest:
             raise Unavailable(f"upstream {remote.url} sent content whose digest is {got}")
-        storage.blobs.commit_upload(upload, digest)
-        storage.meta.link_blob(remote.key, image, digest)
+        storage.commit_upload(upload, digest)
     except (Unavailable, *FAILURES) as exc:
-        storage.blobs.cancel_upload(upload)
+        storage.cancel_upload(upload)
         reason = exc if isinstance(exc, Unavailable) else _reason(remote, exc)
-        if storage.meta.has_blob(remote.key, digest) and storage.blobs.size(digest) is not None:
+        if storage.blob_size(remote.key, digest) is not None:
             return
         raise RegistryError(Code.BLOB_UNKNOWN, f"not in the cache of {remote.key}, and {reason}") from None
 

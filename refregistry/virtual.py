@@ -16,13 +16,18 @@ from .config import VirtualRepo
 from .context import RequestContext
 from .errors import Code, RegistryError
 from .policy import Policy
-from .storage.meta import Metadata
+from .storage import Storage
 
 WRITES = {"deploy", "delete"}
 
 
 def resolve(
-    request: web.Request, ctx: RequestContext, virtual: VirtualRepo, action: str | None, meta: Metadata, policy: Policy
+    request: web.Request,
+    ctx: RequestContext,
+    virtual: VirtualRepo,
+    action: str | None,
+    storage: Storage,
+    policy: Policy,
 ) -> None:
     """Point ``ctx.repo`` at the member serving this request; remember the virtual key."""
     members = list(virtual.repositories)
@@ -41,23 +46,23 @@ def resolve(
         ctx.repo = target
         return
     by_timestamp = virtual.by_timestamp and policy.virtual_tags_by_timestamp
-    ctx.repo = _member(request, ctx, members, by_timestamp, meta) or members[0]
+    ctx.repo = _member(request, ctx, members, by_timestamp, storage) or members[0]
 
 
 def _member(
-    request: web.Request, ctx: RequestContext, members: list[str], by_timestamp: bool, meta: Metadata
+    request: web.Request, ctx: RequestContext, members: list[str], by_timestamp: bool, storage: Storage
 ) -> str | None:
     image, info = str(ctx.image), request.match_info
     if "digest" in info and "/blobs/" in request.path:
-        return next((m for m in members if meta.has_blob(m, info["digest"])), None)
+        return next((m for m in members if storage.has_blob(m, info["digest"])), None)
     if "digest" in info:  # referrers of a subject
-        return next((m for m in members if meta.manifest(m, image, info["digest"])), None)
+        return next((m for m in members if storage.manifest(m, image, info["digest"])), None)
     reference = info.get("reference")
     if reference is None:
-        return next((m for m in members if meta.has_image(m, image)), None)
+        return next((m for m in members if storage.has_image(m, image)), None)
     if ":" in reference:
-        return next((m for m in members if meta.manifest(m, image, reference)), None)
-    having = [m for m in members if meta.resolve(m, image, reference)]
+        return next((m for m in members if storage.manifest(m, image, reference)), None)
+    having = [m for m in members if storage.resolve(m, image, reference)]
     if by_timestamp and having:
-        return max(having, key=lambda m: meta.tag_updated(m, image, reference) or 0.0)
+        return max(having, key=lambda m: storage.tag_updated(m, image, reference) or 0.0)
     return having[0] if having else None

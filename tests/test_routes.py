@@ -15,8 +15,8 @@ from refregistry.app import make_app
 from refregistry.config import PROXY_METHODS, default_config
 from refregistry.context import Form, RequestContext, external_base
 from refregistry.errors import Code, RegistryError, Shape
-from refregistry.handlers.base import STATE
 from refregistry.routes import API_ROOT, REGISTRY, REPOPATH_ROOT, Route, all_routes
+from refregistry.state import STATE
 
 
 def test_registry_routes_under_both_roots() -> None:

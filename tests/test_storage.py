@@ -208,18 +208,18 @@ def test_search_properties(meta: Metadata, wanted: dict[str, list[str]], repos: 
 
 
 def store(storage: Storage, content: images.Image | images.Index, tag: str | None, repo: str = "docker-local") -> str:
-    """What a manifest PUT stores: the blobs, the manifest bytes and its metadata."""
+    """What a push stores: the blobs, uploaded, then the manifest."""
     for blob in getattr(content, "blobs", ()):
-        storage.blobs.put_bytes(blob.data)
+        upload_id = storage.start_upload(repo, "app")
+        asyncio.run(storage.append_upload(upload_id, stream(blob.data)))
+        storage.commit_upload(upload_id, blob.digest)
     body = content.manifest.data
     parsed = parse_manifest(body, content.manifest.media_type)
-    m = Manifest(repo, "app", storage.blobs.put_bytes(body), parsed.media_type, len(body))
-    storage.meta.put_manifest(m, parsed.refs, tag, {})
-    return m.digest
+    return asyncio.run(storage.push_manifest(repo, "app", tag, body, parsed, {}))
 
 
 def on_disk(storage: Storage, *blobs: images.Blob | images.Image | images.Index) -> list[bool]:
-    return [storage.blobs.path(b.digest).exists() for b in blobs]
+    return [storage.blob_path(b.digest).exists() for b in blobs]
 
 
 @pytest.mark.parametrize("keep_shared", [True, pytest.param(False, id="delete-shared-blobs-fault")])
@@ -230,11 +230,11 @@ def test_shared_layer_survives_until_last_manifest(tmp_path: Path, keep_shared: 
     one, two = images.image("one", shared=(base,)), images.image("two", shared=(base,))
     store(storage, one, "one")
     store(storage, two, "two")
-    assert storage.delete_manifest("docker-local", "app", one.digest) == [one.digest]
+    assert asyncio.run(storage.delete_manifest("docker-local", "app", one.digest)) == [one.digest]
     assert on_disk(storage, one, one.config, one.layers[-1]) == [False, False, False]
     assert on_disk(storage, base, two, two.config, two.layers[-1]) == [keep_shared, True, True, True]
     assert (storage.blob_size("docker-local", base.digest) is not None) is keep_shared
-    storage.delete_manifest("docker-local", "app", two.digest)
+    asyncio.run(storage.delete_manifest("docker-local", "app", two.digest))
     assert on_disk(storage, base, two, *two.blobs) == [False] * 5
     assert storage.blob_size("docker-local", base.digest) is None
     storage.close()
@@ -249,11 +249,11 @@ def test_list_delete_cascades_to_untagged_members(tmp_path: Path, cascade: bool)
     store(storage, loose, None)
     store(storage, tagged, "arm")
     store(storage, top, "latest")
-    removed = storage.delete_manifest("docker-local", "app", top.digest, cascade=cascade)
+    removed = asyncio.run(storage.delete_manifest("docker-local", "app", top.digest, cascade=cascade))
     assert removed == ([top.digest, loose.digest] if cascade else [top.digest])
-    assert (storage.meta.manifest("docker-local", "app", loose.digest) is None) is cascade
+    assert (storage.manifest("docker-local", "app", loose.digest) is None) is cascade
     assert on_disk(storage, top, loose, *loose.blobs) == [False] + [not cascade] * 3
-    assert storage.meta.manifest("docker-local", "app", tagged.digest) is not None
+    assert storage.manifest("docker-local", "app", tagged.digest) is not None
     assert on_disk(storage, tagged, *tagged.blobs) == [True] * 3
     storage.close()
 
@@ -264,11 +264,11 @@ def test_blob_shared_across_repositories(tmp_path: Path) -> None:
     img = images.image("both")
     for repo in ("docker-local", "docker-dev-local"):
         store(storage, img, "v1", repo)
-    storage.delete_manifest("docker-local", "app", img.digest)
+    asyncio.run(storage.delete_manifest("docker-local", "app", img.digest))
     assert storage.blob_size("docker-local", img.layers[0].digest) is None
     assert storage.blob_size("docker-dev-local", img.layers[0].digest) == len(img.layers[0].data)
     assert on_disk(storage, img, *img.blobs) == [True] * 3
-    storage.delete_manifest("docker-dev-local", "app", img.digest)
+    asyncio.run(storage.delete_manifest("docker-dev-local", "app", img.digest))
     assert on_disk(storage, img, *img.blobs) == [False] * 3
     storage.close()
 
@@ -278,14 +278,14 @@ def test_trash_holds_files_until_emptied_and_restores_tags(tmp_path: Path) -> No
     storage = Storage(tmp_path)
     img = images.image("trashed")
     store(storage, img, "v1")
-    storage.remove_tag("docker-local", "app", "v1", img.digest)
-    assert storage.meta.resolve("docker-local", "app", "v1") is None
+    asyncio.run(storage.delete_tag("docker-local", "app", "v1", img.digest))
+    assert storage.resolve("docker-local", "app", "v1") is None
     assert on_disk(storage, img, *img.blobs) == [True] * 3
     assert storage.restore("docker-local", "app", "v1")
-    assert storage.meta.resolve("docker-local", "app", "v1") == img.digest
+    assert storage.resolve("docker-local", "app", "v1") == img.digest
     assert storage.blob_size("docker-local", img.layers[0].digest) == len(img.layers[0].data)
-    storage.remove_tag("docker-local", "app", "v1", img.digest)
-    storage.empty_trash()
+    asyncio.run(storage.delete_tag("docker-local", "app", "v1", img.digest))
+    asyncio.run(storage.empty_trash())
     assert on_disk(storage, img, *img.blobs) == [False] * 3
     assert not storage.restore("docker-local", "app", "v1")
     storage.close()

@@ -22,9 +22,9 @@ from .rewrites import accepted_despite, crash_on, header, status, without_header
 
 def _open_session(request: web.Request) -> str | None:
     """The upload the URL names, if it is open in this repository and image."""
-    ctx, storage, upload_id = context(request), state(request).storage, request.match_info["uuid"]
-    owned = storage.meta.upload(upload_id) == (ctx.repo, ctx.image)
-    return upload_id if owned and storage.blobs.upload_size(upload_id) is not None else None
+    ctx, upload_id = context(request), request.match_info["uuid"]
+    open_here = state(request).storage.open_upload(str(ctx.repo), str(ctx.image), upload_id) is not None
+    return upload_id if open_here else None
 
 
 async def cancel_ignored(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -37,16 +37,14 @@ async def range_exclusive(request: web.Request, handler: Handler) -> web.StreamR
     response = await handler(request)
     upload_id = response.headers.get("Docker-Upload-UUID")
     if upload_id is not None:
-        response.headers["Range"] = f"0-{state(request).storage.blobs.upload_size(upload_id) or 0}"
+        response.headers["Range"] = f"0-{state(request).storage.upload_size(upload_id) or 0}"
     return response
 
 
 async def chunks_dropped(request: web.Request, handler: Handler) -> web.StreamResponse:
     upload_id = _open_session(request)
     if upload_id is not None and DIGEST.fullmatch(request.query.get("digest", "")):
-        blobs = state(request).storage.blobs
-        blobs.cancel_upload(upload_id)
-        (blobs.uploads / upload_id).touch()
+        state(request).storage.truncate_upload(upload_id)
     return await handler(request)
 
 
@@ -113,7 +111,7 @@ async def link_loops(request: web.Request, handler: Handler) -> web.StreamRespon
 
 async def referrers_of_unknown_404(request: web.Request, handler: Handler) -> web.StreamResponse:
     ctx, subject = context(request), check_digest(request.match_info["digest"])
-    if state(request).storage.meta.manifest(str(ctx.repo), str(ctx.image), subject) is None:
+    if state(request).storage.manifest(str(ctx.repo), str(ctx.image), subject) is None:
         raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"digest": subject})
     return await handler(request)
 
@@ -121,20 +119,20 @@ async def referrers_of_unknown_404(request: web.Request, handler: Handler) -> we
 async def tag_delete_takes_manifest(request: web.Request, handler: Handler) -> web.StreamResponse:
     ctx, storage, reference = context(request), state(request).storage, request.match_info["reference"]
     repo, image = str(ctx.repo), str(ctx.image)
-    digest = None if is_digest(reference) else storage.meta.resolve(repo, image, reference)
+    digest = None if is_digest(reference) else storage.resolve(repo, image, reference)
     response = await handler(request)
-    if digest is not None and storage.meta.manifest(repo, image, digest) is not None:
-        storage.delete_manifest(repo, image, digest, cascade=False)
+    if digest is not None and storage.manifest(repo, image, digest) is not None:
+        await storage.delete_manifest(repo, image, digest, cascade=False)
     return response
 
 
 async def delete_only_untags(request: web.Request, handler: Handler) -> web.StreamResponse:
-    ctx, meta, reference = context(request), state(request).storage.meta, request.match_info["reference"]
+    ctx, storage, reference = context(request), state(request).storage, request.match_info["reference"]
     repo, image = str(ctx.repo), str(ctx.image)
-    if not is_digest(reference) or meta.manifest(repo, image, reference) is None:
+    if not is_digest(reference) or storage.manifest(repo, image, reference) is None:
         return await handler(request)
-    for tag in [tag for tag, digest in meta.tags(repo, image) if digest == reference]:
-        meta.untag(repo, image, tag)
+    for tag in storage.tags_of(repo, image, reference):
+        storage.untag(repo, image, tag)
     return web.Response(status=202, headers={"Content-Length": "0"})
 
 

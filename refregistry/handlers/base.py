@@ -1,38 +1,15 @@
-"""What every handler shares: the server state, the request context, small answers."""
+"""What every handler shares: the server state and request context of a request, small answers."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-from ..auth import Authenticator
-from ..config import Config
 from ..context import RequestContext
 from ..errors import Code, RegistryError
-from ..policy import Policy
-from ..storage import Storage
-
-if TYPE_CHECKING:
-    from ..faults import Faults  # which imports this module: its rewrites read the state
-
-API_VERSION_HEADER = {"Docker-Distribution-Api-Version": "registry/2.0"}
-
-
-@dataclass
-class State:
-    config: Config
-    storage: Storage
-    auth: Authenticator
-    faults: Faults
-    version: str
-    initial_config: Config  # what a fault-control reset returns to (before REST API changes)
-    policy: Policy = field(default_factory=Policy)  # the rules as the faults bend them (refregistry/policy.py)
-
-
-STATE = web.AppKey("state", State)
+from ..state import STATE, State
 
 
 def state(request: web.Request) -> State:

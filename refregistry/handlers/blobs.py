@@ -9,6 +9,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractStreamWriter
 
 from ..errors import Code, RegistryError
+from ..storage.naming import blob_file
 from ..validation import check_digest
 from .base import context, state
 
@@ -80,7 +81,7 @@ def _headers(digest: str) -> dict[str, str]:
         "Docker-Content-Digest": digest,
         "Accept-Ranges": "bytes",
         "Cache-Control": "max-age=31536000",
-        "X-Artifactory-Filename": digest.replace(":", "__"),
+        "X-Artifactory-Filename": blob_file(digest),
     }
 
 
@@ -95,7 +96,7 @@ async def get(request: web.Request) -> web.StreamResponse:
     digest, _ = _locate(request)
     headers = {**_headers(digest), "Content-Type": OCTET}
     # FileResponse answers Range with 206 / 416 itself; BlobFileResponse only sends the bytes.
-    return BlobFileResponse(state(request).storage.blobs.path(digest), headers=headers)
+    return BlobFileResponse(state(request).storage.blob_path(digest), headers=headers)
 
 
 async def delete(request: web.Request) -> web.StreamResponse:

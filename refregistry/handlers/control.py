@@ -16,7 +16,8 @@ from aiohttp import web
 from .. import repoconfig
 from ..errors import Code, RegistryError
 from ..faults import UnknownFault
-from .base import State, context, json_answer, state
+from ..state import State
+from .base import context, json_answer, state
 
 MAX_BODY = 64 << 10
 

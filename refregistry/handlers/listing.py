@@ -22,11 +22,11 @@ def _page(request: web.Request, items: list[str], url: str) -> tuple[list[str], 
 async def tags(request: web.Request) -> web.StreamResponse:
     ctx, st = context(request), state(request)
     repos = ctx.members or (str(ctx.repo),)  # a virtual repository lists what all members hold
-    meta = st.storage.meta
-    if not any(meta.has_image(repo, str(ctx.image)) for repo in repos):
+    storage = st.storage
+    if not any(storage.has_image(repo, str(ctx.image)) for repo in repos):
         raise RegistryError(Code.NAME_UNKNOWN, detail={"name": ctx.client_name})
     by_push = not st.policy.sort_tags
-    names = list(dict.fromkeys(t for repo in repos for t, _ in meta.tags(repo, str(ctx.image), by_push=by_push)))
+    names = list(dict.fromkeys(t for repo in repos for t, _ in storage.tags(repo, str(ctx.image), by_push=by_push)))
     if not by_push:
         names.sort()
     page, headers = _page(request, names, ctx.url("tags/list"))
@@ -39,10 +39,8 @@ async def catalog(request: web.Request) -> web.StreamResponse:
     ctx, st = context(request), state(request)
     if ctx.repo is not None:
         repos = ctx.members or (ctx.repo,)
-        names = sorted({image for repo in repos for _, image in st.storage.meta.images(repo)})
+        names = sorted({image for repo in repos for _, image in st.storage.images(repo)})
     else:
-        names = [
-            f"{repo}/{image}" for repo, image in st.storage.meta.images() if st.config.allows(ctx.user, repo, "read")
-        ]
+        names = [f"{repo}/{image}" for repo, image in st.storage.images() if st.config.allows(ctx.user, repo, "read")]
     page, headers = _page(request, names, ctx.root_url("_catalog"))
     return json_answer({"repositories": page}, headers=headers)

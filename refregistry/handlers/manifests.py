@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
 from ..config import LocalRepo
 from ..errors import Code, RegistryError
 from ..mediatypes import LIST_TYPES, SCHEMA1
-from ..storage import Manifest, retention
+from ..storage import Limits, Manifest
 from ..storage.blobs import sha256_digest
 from ..validation import TAG, ParsedManifest, check_digest, check_tag, is_digest, labels_of, parse_manifest
 from .base import context, state
@@ -19,13 +17,13 @@ CONFIG_LIMIT = 4 * 1024 * 1024
 
 def _reference(request: web.Request) -> tuple[str | None, str]:
     """(tag or None, digest) of the manifest the URL names; MANIFEST_UNKNOWN if none."""
-    ctx, meta = context(request), state(request).storage.meta
+    ctx, storage = context(request), state(request).storage
     reference = request.match_info["reference"]
     if is_digest(reference):
         return None, check_digest(reference)
     # A name that cannot be a tag names no manifest: 404, as the OCI suite expects of a pull
     # (only a PUT under such a name is TAG_INVALID).
-    digest = meta.resolve(str(ctx.repo), str(ctx.image), reference) if TAG.fullmatch(reference) else None
+    digest = storage.resolve(str(ctx.repo), str(ctx.image), reference) if TAG.fullmatch(reference) else None
     if digest is None:
         raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"name": ctx.client_name, "tag": reference})
     return reference, digest
@@ -42,7 +40,7 @@ def _accepts(request: web.Request, media_type: str) -> bool:
 def _find(request: web.Request) -> Manifest:
     ctx = context(request)
     _, digest = _reference(request)
-    found = state(request).storage.meta.manifest(str(ctx.repo), str(ctx.image), digest)
+    found = state(request).storage.manifest(str(ctx.repo), str(ctx.image), digest)
     if found is None:
         raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"name": ctx.client_name, "digest": digest})
     if found.media_type in LIST_TYPES and not _accepts(request, found.media_type):
@@ -67,7 +65,7 @@ async def head(request: web.Request) -> web.StreamResponse:
 
 async def get(request: web.Request) -> web.StreamResponse:
     m = _find(request)
-    body = state(request).storage.blobs.read(m.digest, m.size)
+    body = state(request).storage.read_blob(m.digest, m.size)
     if body is None:
         raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"digest": m.digest})
     headers = _headers(m)
@@ -92,7 +90,7 @@ def _check_references(request: web.Request, parsed: ParsedManifest) -> None:
         return
     for ref in parsed.refs:
         if ref.kind == "manifest":
-            if st.storage.meta.manifest(str(ctx.repo), str(ctx.image), ref.child) is None:
+            if st.storage.manifest(str(ctx.repo), str(ctx.image), ref.child) is None:
                 raise RegistryError(
                     Code.MANIFEST_BLOB_UNKNOWN,
                     f"manifest {ref.child} is not in this repository",
@@ -124,7 +122,7 @@ def _properties(request: web.Request, parsed: ParsedManifest, digest: str, refer
         "artifactory.content-type": [parsed.media_type],
     }
     if parsed.config_digest and st.policy.label_properties:
-        for key, value in labels_of(st.storage.blobs.read(parsed.config_digest, CONFIG_LIMIT)).items():
+        for key, value in labels_of(st.storage.read_blob(parsed.config_digest, CONFIG_LIMIT)).items():
             props[f"docker.label.{key}"] = [value]
     return props
 
@@ -152,29 +150,11 @@ async def put(request: web.Request) -> web.StreamResponse:
             Code.DIGEST_INVALID, f"manifest digest {digest} does not match {reference}", detail={"digest": reference}
         )
     _check_references(request, parsed)
-    st.storage.blobs.put_bytes(body)
-    record = Manifest(
-        str(ctx.repo),
-        str(ctx.image),
-        digest,
-        parsed.media_type,
-        len(body),
-        parsed.artifact_type,
-        parsed.subject,
-        json.dumps(parsed.annotations) if parsed.annotations else None,
+    limits = Limits.of(
+        repo_config.max_unique_tags, repo_config.tag_retention, st.config.complete_manifest_override, st.policy
     )
-    st.storage.meta.put_manifest(record, parsed.refs, tag, _properties(request, parsed, digest, tag or digest))
-    if tag is not None:
-        retention.apply(
-            st.storage,
-            str(ctx.repo),
-            str(ctx.image),
-            tag,
-            repo_config.max_unique_tags,
-            repo_config.tag_retention,
-            st.policy,
-            st.config.complete_manifest_override,
-        )
+    properties = _properties(request, parsed, digest, tag or digest)
+    await st.storage.push_manifest(str(ctx.repo), str(ctx.image), tag, body, parsed, properties, limits)
     headers = {"Location": ctx.url(f"manifests/{digest}"), "Docker-Content-Digest": digest, "Content-Length": "0"}
     if parsed.subject:
         headers["OCI-Subject"] = parsed.subject
@@ -183,15 +163,15 @@ async def put(request: web.Request) -> web.StreamResponse:
 
 async def delete(request: web.Request) -> web.StreamResponse:
     ctx, st = context(request), state(request)
-    repo, image, meta = str(ctx.repo), str(ctx.image), st.storage.meta
+    repo, image, storage = str(ctx.repo), str(ctx.image), st.storage
     reference = request.match_info["reference"]
     if is_digest(reference):
         check_digest(reference)
-        if meta.manifest(repo, image, reference) is None:
+        if storage.manifest(repo, image, reference) is None:
             raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"digest": reference})
-        st.storage.delete_manifest(repo, image, reference, cascade=False)
+        await storage.delete_manifest(repo, image, reference, cascade=False)
         return web.Response(status=202, headers={"Content-Length": "0"})
-    untagged = meta.untag(repo, image, check_tag(reference))
+    untagged = storage.untag(repo, image, check_tag(reference))
     if untagged is None:
         raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"tag": reference})
     return web.Response(status=202, headers={"Content-Length": "0"})

@@ -34,7 +34,7 @@ async def _image_and_tag(request: web.Request) -> tuple[str, str, str]:
         raise RegistryError(Code.BAD_REQUEST, 'expected a JSON body {"dockerRepository": "<image>", "tag": "<tag>"}')
     image, tag = check_name(doc["dockerRepository"]), check_tag(doc["tag"])
     ctx = context(request)
-    digest = state(request).storage.meta.resolve(str(ctx.repo), image, tag)
+    digest = state(request).storage.resolve(str(ctx.repo), image, tag)
     if digest is None:
         raise RegistryError(Code.NOT_FOUND, f"Unable to find tag '{tag}' of image '{image}' in '{ctx.repo}'")
     return image, tag, digest
@@ -45,25 +45,25 @@ async def delete(request: web.Request) -> web.StreamResponse:
     image, tag, digest = await _image_and_tag(request)
     repo = str(ctx.repo)
     if st.policy.delete_list_members:
-        st.storage.remove_tag(repo, image, tag, digest)
+        await st.storage.delete_tag(repo, image, tag, digest)
     else:
-        st.storage.meta.untag(repo, image, tag)
-        st.storage.delete_manifest(repo, image, digest, cascade=False)
+        st.storage.untag(repo, image, tag)
+        await st.storage.delete_manifest(repo, image, digest, cascade=False)
     return web.Response(text=f"Deleted tag '{tag}' of '{image}' with its architectures", content_type="text/plain")
 
 
 async def parents(request: web.Request) -> web.StreamResponse:
     ctx, st = context(request), state(request)
     _image, tag, digest = await _image_and_tag(request)
-    meta, repo = st.storage.meta, str(ctx.repo)
+    storage, repo = st.storage, str(ctx.repo)
     if not st.policy.parents_by_digest:
         digest = tag  # lists hold members by digest: looked up by the tag folder, none is found
     found = [
         {
             "dockerRepository": image,
             "digest": parent,
-            "tags": sorted(t for t, d in meta.tags(repo, image) if d == parent),
+            "tags": storage.tags_of(repo, image, parent),
         }
-        for image, parent in meta.parent_lists(repo, digest)
+        for image, parent in storage.parent_lists(repo, digest)
     ]
     return json_answer({"parentManifestLists": found})

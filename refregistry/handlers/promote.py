@@ -2,25 +2,23 @@
 
 Body (Artifactory's field names): ``targetRepo``, ``dockerRepository``, optional
 ``targetDockerRepository``, ``tag`` (absent or null: every tag of the image), ``targetTag`` and
-``copy`` (default false: move).  Manifests, their list members and layer references are
-recorded in the target; nothing is copied on disk (blobs are content-addressed).  Overriding a
-tag in the target only re-points it: layers other tags use are never touched.  A move then
-removes the source tags and, as a delete does, what only they held.
+``copy`` (default false: move).  Each tag's manifest is copied by ``Storage.copy_manifest``
+(list members first; nothing is copied on disk).  Overriding a tag in the target only
+re-points it: layers other tags use are never touched.  A move then removes the source tags
+and, as a delete does, what only they held.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from ..errors import Code, RegistryError
 from ..policy import Policy
-from ..storage import Manifest, Storage
-from ..storage.blobs import sha256_digest
-from ..storage.meta import item_path
+from ..storage import Storage
 from ..validation import check_name, check_tag
 from .base import context, state
 
@@ -112,19 +110,21 @@ async def promote(request: web.Request) -> web.StreamResponse:
     for repo, action in needed if st.policy.promotion_checks_permissions else ():
         if not st.config.allows(ctx.user, repo, action):
             raise RegistryError(Code.DENIED, f"user '{ctx.user}' may not {action} in repository '{repo}'")
-    meta = st.storage.meta
-    if not meta.has_image(source, p.image):
+    storage, target = st.storage, (p.target_repo, p.target_image)
+    if not storage.has_image(source, p.image):
         raise RegistryError(Code.NOT_FOUND, f"Unable to find image '{p.image}' in repository '{source}'")
-    tags = dict(meta.tags(source, p.image))
+    tags = dict(storage.tags(source, p.image))
     moves = _moves(p, source, tags, st.policy)
     if source == p.target_repo and p.image == p.target_image and any(a == b for a, b in moves.items()):
         raise _bad("source and target are the same")
     for tag, target_tag in moves.items():
-        _override(st.storage, (p.target_repo, p.target_image), target_tag, tags[tag], st.policy)
-        _copy(st.storage, (source, p.image, tags[tag]), (p.target_repo, p.target_image), target_tag, st.policy)
+        if not st.policy.promotion_override_keeps_layers:
+            _override(storage, target, target_tag, tags[tag])
+        keep_bytes = st.policy.promotion_keeps_bytes
+        await storage.copy_manifest((source, p.image, tags[tag]), target, target_tag, keep_bytes=keep_bytes)
     if not p.copy and st.policy.promotion_honours_copy:
         for tag in moves:
-            st.storage.remove_tag(source, p.image, tag, tags[tag])
+            await storage.delete_tag(source, p.image, tag, tags[tag])
     return web.Response(text="Promotion ended successfully", content_type="application/text")
 
 
@@ -142,52 +142,10 @@ def _moves(p: Promotion, source: str, tags: dict[str, str], policy: Policy) -> d
     return {tag: p.target_tag or tag}
 
 
-def _override(storage: Storage, target: tuple[str, str], tag: str, digest: str, policy: Policy) -> None:
-    """Nothing to do as Artifactory does it: overriding a tag only re-points it.  Without
-    ``promotion_override_keeps_layers``, the replaced image's layers leave the target repository
-    outright, shared or not."""
-    if policy.promotion_override_keeps_layers:
-        return
+def _override(storage: Storage, target: tuple[str, str], tag: str, digest: str) -> None:
+    """What Policy.promotion_override_keeps_layers False does instead of only re-pointing the tag:
+    the replaced image's layers leave the target repository outright, shared or not."""
     repo, image = target
-    old = storage.meta.resolve(repo, image, tag)
-    if old is None or old == digest:
-        return
-    for ref in storage.meta.refs(repo, image, old):
-        if ref.kind != "manifest":
-            storage.meta.unlink_blob(repo, ref.child)
-
-
-def _copy(
-    storage: Storage, source: tuple[str, str, str], target: tuple[str, str], tag: str | None, policy: Policy
-) -> None:
-    """Record the manifest ``source`` (repo, image, digest), list members first, under ``target``."""
-    repo, image, digest = source
-    meta = storage.meta
-    manifest = meta.manifest(repo, image, digest)
-    if manifest is None:
-        return
-    refs = meta.refs(repo, image, digest)
-    for ref in refs:
-        if ref.kind == "manifest":
-            _copy(storage, (repo, image, ref.child), target, None, policy)
-    props = meta.properties(repo, item_path(image, _tag_of(meta, repo, image, digest), digest, manifest.media_type))
-    moved = replace(manifest, repo=target[0], image=target[1])
-    if not policy.promotion_keeps_bytes and tag is not None:
-        moved = _reserialized(storage, moved)  # the tagged one: a list's members stay what it names
-    props.update({"docker.manifest": [tag or moved.digest], "docker.repoName": [target[1]]})
-    meta.put_manifest(moved, refs, tag, props)
-
-
-def _reserialized(storage: Storage, manifest: Manifest) -> Manifest:
-    """The manifest written anew from its parsed JSON: same content, other bytes, other digest."""
-    body = storage.blobs.read(manifest.digest, manifest.size)
-    if body is None:
-        return manifest
-    body = json.dumps(json.loads(body), indent=2).encode()
-    storage.blobs.put_bytes(body)
-    return replace(manifest, digest=sha256_digest(body), size=len(body))
-
-
-def _tag_of(meta: Any, repo: str, image: str, digest: str) -> str | None:
-    """A tag pointing at ``digest`` (whose folder holds the item's properties), if any."""
-    return next((t for t, d in meta.tags(repo, image) if d == digest), None)
+    old = storage.resolve(repo, image, tag)
+    if old is not None and old != digest:
+        storage.drop_layers(repo, image, old)

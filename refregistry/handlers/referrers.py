@@ -17,9 +17,9 @@ MANIFEST_LIMIT = 4 * 1024 * 1024
 def _listed(request: web.Request, subject: str) -> list[Manifest]:
     """The manifests naming ``subject``."""
     ctx, st = context(request), state(request)
-    meta, repo, image = st.storage.meta, str(ctx.repo), str(ctx.image)
-    found = meta.manifest(repo, image, subject)
-    referrers = meta.referrers(repo, image, subject)
+    storage, repo, image = st.storage, str(ctx.repo), str(ctx.image)
+    found = storage.manifest(repo, image, subject)
+    referrers = storage.referrers(repo, image, subject)
     if not st.policy.list_early_referrers:
         # Indexed only when the subject was there at push time, as a registry that links on push does.
         referrers = [m for m in referrers if found is not None and m.created >= found.created]
@@ -29,7 +29,7 @@ def _listed(request: web.Request, subject: str) -> list[Manifest]:
 def _artifact_type(request: web.Request, m: Manifest) -> str | None:
     if state(request).policy.config_artifact_type:
         return m.artifact_type
-    body = state(request).storage.blobs.read(m.digest, MANIFEST_LIMIT)
+    body = state(request).storage.read_blob(m.digest, MANIFEST_LIMIT)
     return json.loads(body).get("artifactType") if body else None
 
 

@@ -75,5 +75,5 @@ async def delete(request: web.Request) -> web.StreamResponse:
     _admin(request)
     key = request.match_info["key"]
     _apply(request, lambda config: repoconfig.delete(config, key))
-    state(request).storage.purge(key)
+    await state(request).storage.purge(key)
     return web.Response(text=f"Repository '{key}' and all its content have been removed successfully.")

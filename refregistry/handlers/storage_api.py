@@ -61,7 +61,7 @@ async def item(request: web.Request) -> web.StreamResponse:
     if "properties" not in request.query:
         kind = "FolderInfo" if node.folder else "FileInfo"
         return json_answer(_item_doc(request, node), content_type=STORAGE_TYPE.format(kind))
-    props = st.storage.meta.properties(str(ctx.repo), node.path)
+    props = st.storage.properties(str(ctx.repo), node.path)
     if wanted := [k for k in request.query["properties"].split(",") if k]:
         props = {k: v for k, v in props.items() if k in wanted}
     if not props:
@@ -82,12 +82,12 @@ async def search_prop(request: web.Request) -> web.StreamResponse:
         raise RegistryError(Code.BAD_REQUEST, "at least one property is required")
     detail = request.headers.get("X-Result-Detail", "")
     results = []
-    for repo, path in st.storage.meta.search_properties(wanted, repos):
+    for repo, path in st.storage.search_properties(wanted, repos):
         if not st.config.allows(ctx.user, repo, "read"):
             continue
         entry: dict[str, object] = {"uri": f"{ctx.base}/artifactory/api/storage/{repo}/{path}"}
         if "properties" in detail:
-            entry["properties"] = st.storage.meta.properties(repo, path)
+            entry["properties"] = st.storage.properties(repo, path)
         results.append(entry)
     return json_answer(
         {"results": results}, content_type="application/vnd.org.jfrog.artifactory.search.MetadataSearchResult+json"
@@ -99,7 +99,7 @@ async def download(request: web.Request) -> web.StreamResponse:
     node = _node(request)
     if node.folder:
         raise RegistryError(Code.BAD_REQUEST, "Expected file response but received a folder")
-    path = state(request).storage.blobs.path(str(node.digest))
+    path = state(request).storage.blob_path(str(node.digest))
     return web.FileResponse(path, headers={"Content-Type": node.mime, "X-Checksum-Sha256": str(node.digest)[7:]})
 
 
@@ -111,12 +111,8 @@ async def delete(request: web.Request) -> web.StreamResponse:
     if not node.folder:
         raise RegistryError(Code.BAD_REQUEST, "only image and tag folders can be deleted")
     if node.manifest is not None:
-        st.storage.remove_tag(str(ctx.repo), node.manifest.image, node.tag, node.manifest.digest)
+        await st.storage.delete_tag(str(ctx.repo), node.manifest.image, node.tag, node.manifest.digest)
     elif st.policy.delete_image_recursively:  # else only direct files go: an image folder has none
-        for image in [i for i in layout.images if node.path == "" or i == node.path or i.startswith(node.path + "/")]:
-            for tag, digest in st.storage.meta.tags(str(ctx.repo), image):
-                st.storage.remove_tag(str(ctx.repo), image, tag, digest)
-            for m in st.storage.meta.untagged(str(ctx.repo), image):
-                if st.storage.meta.manifest(m.repo, m.image, m.digest):
-                    st.storage.delete_manifest(m.repo, m.image, m.digest)
+        below = [i for i in layout.images if node.path == "" or i == node.path or i.startswith(node.path + "/")]
+        await st.storage.delete_images(str(ctx.repo), below)
     return web.Response(status=204)

@@ -28,5 +28,5 @@ async def empty(request: web.Request) -> web.StreamResponse:
     ctx, st = context(request), state(request)
     if not st.config.is_admin(ctx.user):
         raise RegistryError(Code.DENIED, "emptying the trash can needs an admin")
-    st.storage.empty_trash()
+    await st.storage.empty_trash()
     return web.Response(status=204)

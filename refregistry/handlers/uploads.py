@@ -40,9 +40,8 @@ def _session_headers(request: web.Request, upload_id: str, size: int) -> dict[st
 def _session(request: web.Request) -> tuple[str, int]:
     ctx, st = context(request), state(request)
     upload_id = request.match_info["uuid"]
-    owner = st.storage.meta.upload(upload_id)
-    size = st.storage.blobs.upload_size(upload_id)
-    if owner != (ctx.repo, ctx.image) or size is None:
+    size = st.storage.open_upload(str(ctx.repo), str(ctx.image), upload_id)
+    if size is None:
         raise RegistryError(Code.BLOB_UPLOAD_UNKNOWN, detail={"uuid": upload_id[:64]})
     return upload_id, size
 
@@ -72,7 +71,7 @@ async def _append(request: web.Request, upload_id: str, offset: int) -> None:
                 Code.RANGE_INVALID, "Content-Length does not match Content-Range", headers={"Range": _range(offset)}
             )
     try:
-        await st.storage.blobs.append(upload_id, _body(request), limit)
+        await st.storage.append_upload(upload_id, _body(request), limit)
     except ValueError as exc:
         raise RegistryError(Code.SIZE_INVALID, str(exc)) from None
 
@@ -80,26 +79,22 @@ async def _append(request: web.Request, upload_id: str, offset: int) -> None:
 def _finish(request: web.Request, upload_id: str, digest: str) -> web.Response:
     """Check the digest and commit the upload, or drop it whole."""
     st, ctx = state(request), context(request)
-    actual = st.storage.blobs.upload_digest(upload_id)
+    actual = st.storage.upload_digest(upload_id)
     if actual != digest and st.policy.verify_blob_digest:
-        st.storage.blobs.cancel_upload(upload_id)
-        st.storage.meta.finish_upload(upload_id, None)
+        st.storage.cancel_upload(upload_id)
         raise RegistryError(
             Code.DIGEST_INVALID,
             f"digest {digest} does not match the uploaded content ({actual})",
             detail={"digest": digest},
         )
-    st.storage.blobs.commit_upload(upload_id, digest)
-    st.storage.meta.finish_upload(upload_id, digest)
+    st.storage.commit_upload(upload_id, digest)
     headers = {"Location": ctx.url(f"blobs/{digest}"), "Docker-Content-Digest": digest, "Content-Length": "0"}
     return web.Response(status=201, headers=headers)
 
 
 def _open(request: web.Request) -> str:
     ctx, st = context(request), state(request)
-    upload_id = st.storage.blobs.start_upload()
-    st.storage.meta.add_upload(upload_id, str(ctx.repo), str(ctx.image))
-    return upload_id
+    return st.storage.start_upload(str(ctx.repo), str(ctx.image))
 
 
 async def start(request: web.Request) -> web.StreamResponse:
@@ -123,7 +118,7 @@ async def patch(request: web.Request) -> web.StreamResponse:
     async with _locks.setdefault(upload_id, asyncio.Lock()):
         upload_id, size = _session(request)
         await _append(request, upload_id, size)
-        size = state(request).storage.blobs.upload_size(upload_id) or 0
+        size = state(request).storage.upload_size(upload_id) or 0
     return web.Response(status=202, headers=_session_headers(request, upload_id, size))
 
 
@@ -150,7 +145,6 @@ async def status(request: web.Request) -> web.StreamResponse:
 async def cancel(request: web.Request) -> web.StreamResponse:
     upload_id, _ = _session(request)
     st = state(request)
-    st.storage.blobs.cancel_upload(upload_id)
-    st.storage.meta.finish_upload(upload_id, None)
+    st.storage.cancel_upload(upload_id)
     _locks.pop(upload_id, None)
     return web.Response(status=204, headers={"Content-Length": "0"})

@@ -1,4 +1,4 @@
-"""Storage: blob files on disk, metadata in SQLite, behind one small facade.
+"""Storage: blob files on disk, metadata in SQLite, behind ``Storage``, the only door to them.
 
 Layout of ``--data DIR``::
 
@@ -9,133 +9,256 @@ Layout of ``--data DIR``::
     ├── uploads/<uuid>         data of an open upload session, appended chunk by chunk
     └── tmp/                   half-written files; emptied at start-up
 
-What a client sees is Artifactory's layout, derived from the metadata (handlers/storage_api)::
+What a client sees is Artifactory's layout, derived from the metadata (naming.py)::
 
     <repo>/<image>/<tag>/manifest.json          (list.manifest.json for a manifest list)
     <repo>/<image>/<tag>/sha256__<hex>          the config and every layer
     <repo>/<image>/sha256:<hex>/manifest.json   a manifest pushed by digest (list members)
+
+Verbs are named after what Artifactory does (push a manifest, delete a tag folder, copy a
+manifest to another repository, empty the trash can); reads are in reads.py, upload sessions in
+uploads.py, promotion's copies in promotion.py, how an operation runs in base.py.  Every
+operation is one metadata transaction; the blob files it lets go of are deleted after it
+commits, each only if nothing holds it then.  What grows with the data (deletes and their
+cascades, recursive folder deletes, promotion copies, emptying the trash can, purging a
+repository, and every release of files) runs in a worker thread, one locked step at a time, so
+the event loop keeps answering meanwhile.  A push's transaction stays on the event loop, right
+after the handler's checks of what it references.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import threading
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .blobs import BlobStore
-from .meta import Manifest, Metadata, Ref, item_path
+from ..mediatypes import LIST_TYPES
+from . import retention
+from .base import Released, locked
+from .blobs import BlobStore, sha256_digest
+from .meta import Metadata
+from .naming import item_path
+from .promotion import Promotion
+from .reads import Reads
+from .records import Manifest, Ref
+from .retention import Limits
 from .trash import Trash
+from .uploads import Uploads
 
-__all__ = ["Manifest", "Ref", "Storage"]
+if TYPE_CHECKING:
+    from ..validation import ParsedManifest  # which imports Ref from here
+
+__all__ = ["Limits", "Manifest", "Ref", "Storage"]
 
 
-class Storage:
+class Storage(Reads, Uploads, Promotion):
     def __init__(self, root: Path, *, keep_shared_blobs: bool = True, trashcan: bool = True) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.root = root
-        self.blobs = BlobStore(root)
-        self.meta = Metadata(root / "registry.db")
         self.keep_shared_blobs = keep_shared_blobs
-        self.trash = Trash(self.meta.db)
         self.trashcan = trashcan
+        self._blobs = BlobStore(root)
+        self._meta = Metadata(root / "registry.db")
+        self._trash = Trash(self._meta.db)
+        self._lock = threading.RLock()
 
+    @locked
     def close(self) -> None:
-        self.meta.close()
+        self._meta.close()
 
+    @locked
     def reset(self) -> None:
         """Forget all content, as a fresh data directory would have it."""
-        self.meta.reset()
-        self.blobs.reset()
+        self._meta.reset()
+        self._blobs.reset()
 
-    def blob_size(self, repo: str, digest: str) -> int | None:
-        """Size of a blob as seen from ``repo``: None unless it was pushed there."""
-        if not self.meta.has_blob(repo, digest):
-            return None
-        return self.blobs.size(digest)
+    # -- pushing ---------------------------------------------------------------------------
+    async def push_manifest(
+        self,
+        repo: str,
+        image: str,
+        tag: str | None,
+        body: bytes,
+        parsed: ParsedManifest,
+        properties: dict[str, list[str]],
+        limits: Limits | None = None,
+    ) -> str:
+        """Store a pushed manifest: its bytes, then in one transaction the manifest with its
+        references, its tag, its item's properties and what tag retention (``limits``) evicts
+        from the image.  Returns its digest."""
+        record = _record(repo, image, body, parsed)
+        released: Released = []
+        with self._transaction():
+            self._blobs.put_bytes(body)
+            self._meta.put_manifest(record, parsed.refs, tag, properties)
+            if tag is not None and limits is not None:
+                self._retain(repo, image, tag, limits, released)
+        if released:
+            await asyncio.to_thread(self._release, released)
+        return record.digest
 
-    def delete_manifest(
-        self, repo: str, image: str, digest: str, *, cascade: bool = True, gone_tag: tuple[str, dict] | None = None
+    @locked
+    def cache_manifest(self, repo: str, image: str, tag: str | None, body: bytes, parsed: ParsedManifest) -> None:
+        """Store a manifest a remote repository fetched: no item properties, no retention (a cache)."""
+        # Cached manifests have always been recorded without their annotations; kept so that
+        # answers about them (referrers) stay what they were.
+        record = replace(_record(repo, image, body, parsed), annotations=None)
+        with self._transaction():
+            self._blobs.put_bytes(body)
+            self._meta.put_manifest(record, parsed.refs, tag, {})
+
+    @locked
+    def refresh_tag(self, repo: str, image: str, tag: str, digest: str) -> bool:
+        """If ``tag`` still points at ``digest``, mark it checked now (a remote's revalidation)."""
+        if self._meta.resolve(repo, image, tag) != digest:
+            return False
+        self._meta.touch_tag(repo, image, tag)
+        return True
+
+    # -- deleting --------------------------------------------------------------------------
+    @locked
+    def untag(self, repo: str, image: str, tag: str) -> str | None:
+        """Remove only the tag (and its item's properties); returns the digest it pointed at."""
+        return self._meta.untag(repo, image, tag)
+
+    async def delete_tag(self, repo: str, image: str, tag: str | None, digest: str) -> None:
+        """Delete a tag folder (``tag`` None: the digest folder): untag, then delete the manifest
+        unless another tag or a manifest list of the image holds it."""
+        await self._off_loop(partial(self._delete_tag, repo, image, tag, digest))
+
+    async def delete_manifest(self, repo: str, image: str, digest: str, *, cascade: bool = True) -> list[str]:
+        """Delete a manifest and, with ``cascade``, what only it held: list members no tag or
+        other list holds, and layers no other manifest of the repository references (Artifactory's
+        clean-up on delete).  Returns the digests of the manifests removed."""
+        return await self._off_loop(partial(self._delete, repo, image, digest, cascade=cascade))
+
+    async def delete_images(self, repo: str, images: list[str]) -> None:
+        """Delete every tag and then every untagged manifest of ``images`` (a folder deleted recursively)."""
+        await asyncio.to_thread(self._delete_images, repo, images)
+
+    # -- the trash can and whole repositories -----------------------------------------------
+    def restore(self, repo: str, image: str, folder: str) -> bool:
+        """Put the trashed manifest at ``image/folder`` back, with its tags and list members."""
+        with self._transaction():
+            return self._restore(repo, image, folder)
+
+    async def empty_trash(self) -> None:
+        """Release what only the trash can held."""
+        await self._off_loop(lambda released: released.extend(self._trash.empty()))
+
+    async def purge(self, repo: str) -> None:
+        """Remove everything a repository holds, its trash included (its key is being deleted)."""
+        await self._off_loop(lambda released: released.extend(self._meta.purge(repo) + self._trash.purge(repo)))
+
+    # -- the operations, inside their transaction --------------------------------------------
+    def _retain(self, repo: str, image: str, tag: str, limits: Limits, released: Released) -> None:
+        meta = self._meta
+        current, revisions = meta.resolve(repo, image, tag), meta.revisions(repo, image, tag)
+        eviction = retention.plan(limits, current, revisions, meta.tags_by_age(repo, image))
+        for digest in eviction.revisions:
+            self._evict(repo, image, digest, released, lists_alone=eviction.lists_alone)
+        for old in eviction.tags:
+            revisions, head = meta.revisions(repo, image, old), meta.resolve(repo, image, old)
+            if head is not None:
+                self._delete_tag(repo, image, old, head, released)
+            for revision in revisions:
+                self._evict(repo, image, revision, released)
+
+    def _evict(self, repo: str, image: str, digest: str, released: Released, *, lists_alone: bool = False) -> None:
+        """Delete a revision unless a tag or a list holds it; ``lists_alone``: a list without its members."""
+        manifest = self._meta.manifest(repo, image, digest)
+        if manifest is None or self._meta.held(repo, image, digest):
+            return
+        cascade = not (lists_alone and manifest.media_type in LIST_TYPES)
+        self._delete(repo, image, digest, released, cascade=cascade)
+
+    def _delete_tag(self, repo: str, image: str, tag: str | None, digest: str, released: Released) -> None:
+        manifest = self._meta.manifest(repo, image, digest)
+        gone = None
+        if tag is not None:
+            props = self._meta.properties(repo, item_path(image, tag, digest, manifest.media_type)) if manifest else {}
+            self._meta.untag(repo, image, tag)
+            gone = (tag, props)
+        if manifest is not None and not self._meta.held(repo, image, digest):
+            self._delete(repo, image, digest, released, gone_tag=gone)
+
+    def _delete(
+        self,
+        repo: str,
+        image: str,
+        digest: str,
+        released: Released,
+        *,
+        cascade: bool = True,
+        gone_tag: tuple[str, dict[str, list[str]]] | None = None,
     ) -> list[str]:
-        """Delete a manifest and, with ``cascade``, what only it held: untagged list members
-        and orphan layers (Artifactory's clean-up on delete).
+        """``gone_tag``: the tag (and its item's properties) just removed from the manifest, for the trash can.
 
-        Returns the digests of the manifests removed.  A layer or sub-manifest that another
-        manifest of the repository still references stays; a blob file goes only when no
-        repository and no trash-can entry references it any more.  ``gone_tag`` is the tag
-        (and its item's properties) just removed from the manifest, for the trash can.
+        A list member another list or a tag holds stays (Artifactory >= 7.118.0); without
+        keep_shared_blobs it goes regardless, as earlier versions did.
         """
         removed = [digest]
         self._to_trash(repo, image, digest, gone_tag)
-        refs = self.meta.delete_manifest(repo, image, digest)
+        refs = self._meta.delete_manifest(repo, image, digest)
         for ref in refs if cascade else ():
             if ref.kind == "manifest":
-                # Protected while another list or a tag holds it (Artifactory >= 7.118.0);
-                # without keep_shared_blobs, deleted regardless, as earlier versions did.
-                held = self.meta.parents_in_repo(repo, image, ref.child) > 0 or any(
-                    d == ref.child for _, d in self.meta.tags(repo, image)
-                )
-                orphan = (not held or not self.keep_shared_blobs) and self.meta.manifest(repo, image, ref.child)
-                if orphan:
-                    removed += self.delete_manifest(repo, image, ref.child)
-            elif not self.keep_shared_blobs or not self.meta.repo_uses_blob(repo, ref.child):
-                self.meta.unlink_blob(repo, ref.child)
-                self._drop_file_if_unused(ref.child)
-        self._drop_file_if_unused(digest)
+                held = self._meta.held(repo, image, ref.child) and self.keep_shared_blobs
+                if not held and self._meta.manifest(repo, image, ref.child):
+                    removed += self._delete(repo, image, ref.child, released)
+            elif not self.keep_shared_blobs or not self._meta.repo_uses_blob(repo, ref.child):
+                self._meta.unlink_blob(repo, ref.child)
+                released.append(ref.child)
+        released.append(digest)
         return removed
 
-    def remove_tag(self, repo: str, image: str, tag: str | None, digest: str) -> None:
-        """Untag (``tag`` None: the digest folder), then delete the manifest if nothing holds it:
-        no other tag and no manifest list of the image."""
-        meta = self.meta
-        gone = None
-        manifest = meta.manifest(repo, image, digest)
-        if tag is not None:
-            props = meta.properties(repo, item_path(image, tag, digest, manifest.media_type)) if manifest else {}
-            meta.untag(repo, image, tag)
-            gone = (tag, props)
-        still_tagged = any(d == digest for _, d in meta.tags(repo, image))
-        in_a_list = meta.parents_in_repo(repo, image, digest) > 0
-        if not still_tagged and not in_a_list and manifest is not None:
-            self.delete_manifest(repo, image, digest, gone_tag=gone)
+    def _delete_images(self, repo: str, images: list[str]) -> None:
+        for image in images:
+            for tag, digest in self.tags(repo, image):
+                self._step(partial(self._delete_tag, repo, image, tag, digest))
+            for m in self.untagged(repo, image):
+                self._step(partial(self._delete_if_there, m))
 
-    def _to_trash(self, repo: str, image: str, digest: str, gone_tag: tuple[str, dict] | None) -> None:
-        manifest = self.meta.manifest(repo, image, digest)
+    def _delete_if_there(self, m: Manifest, released: Released) -> None:
+        if self._meta.manifest(m.repo, m.image, m.digest):
+            self._delete(m.repo, m.image, m.digest, released)
+
+    def _to_trash(self, repo: str, image: str, digest: str, gone_tag: tuple[str, dict[str, list[str]]] | None) -> None:
+        manifest = self._meta.manifest(repo, image, digest)
         if manifest is None or not self.trashcan:
             return
-        tags = [t for t, d in self.meta.tags(repo, image) if d == digest]
-        folder = gone_tag[0] if gone_tag else (tags[0] if tags else None)
-        props = (
-            gone_tag[1]
-            if gone_tag
-            else self.meta.properties(repo, item_path(image, folder, digest, manifest.media_type))
-        )
-        self.trash.put(
-            manifest, self.meta.refs(repo, image, digest), [*tags, *(gone_tag[:1] if gone_tag else ())], props
+        tags = self._meta.tags_of(repo, image, digest)
+        props = gone_tag[1] if gone_tag else self._item_properties(manifest)
+        self._trash.put(
+            manifest, self._meta.refs(repo, image, digest), [*tags, *(gone_tag[:1] if gone_tag else ())], props
         )
 
-    def restore(self, repo: str, image: str, folder: str) -> bool:
-        """Put the trashed manifest at ``image/folder`` back, with its tags and list members."""
-        entry = self.trash.find(repo, image, folder)
+    def _restore(self, repo: str, image: str, folder: str) -> bool:
+        entry = self._trash.find(repo, image, folder)
         if entry is None:
             return False
         for ref in entry.refs:
-            if ref.kind == "manifest" and self.meta.manifest(repo, image, ref.child) is None:
-                self.restore(repo, image, ref.child)
-        self.trash.remove(entry.id)
+            if ref.kind == "manifest" and self._meta.manifest(repo, image, ref.child) is None:
+                self._restore(repo, image, ref.child)
+        self._trash.remove(entry.id)
         untagged: list[str | None] = [None]  # trashed without a tag, it comes back without one
         for tag in entry.tags or untagged:
-            self.meta.put_manifest(entry.manifest, entry.refs, tag, entry.props)
+            self._meta.put_manifest(entry.manifest, entry.refs, tag, entry.props)
         return True
 
-    def empty_trash(self) -> None:
-        """Release what only the trash can held."""
-        for digest in self.trash.empty():
-            self._drop_file_if_unused(digest)
 
-    def purge(self, repo: str) -> None:
-        """Remove everything a repository holds, its trash included (its key is being deleted)."""
-        for digest in self.meta.purge(repo) + self.trash.purge(repo):
-            self._drop_file_if_unused(digest)
-
-    def _drop_file_if_unused(self, digest: str) -> None:
-        in_use = self.meta.blob_in_use(digest) or self.trash.holds(digest)
-        if not self.keep_shared_blobs or not in_use:
-            self.blobs.delete(digest)
+def _record(repo: str, image: str, body: bytes, parsed: ParsedManifest) -> Manifest:
+    annotations = json.dumps(parsed.annotations) if parsed.annotations else None
+    return Manifest(
+        repo,
+        image,
+        sha256_digest(body),
+        parsed.media_type,
+        len(body),
+        parsed.artifact_type,
+        parsed.subject,
+        annotations,
+    )

@@ -147,3 +147,8 @@ class BlobStore:
     def cancel_upload(self, upload_id: str) -> None:
         self._hashers.pop(upload_id, None)
         (self.uploads / upload_id).unlink(missing_ok=True)
+
+    def truncate_upload(self, upload_id: str) -> None:
+        """Drop what an upload received so far; the session stays open at offset 0."""
+        self.cancel_upload(upload_id)
+        (self.uploads / upload_id).touch()

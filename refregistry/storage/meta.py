@@ -8,23 +8,26 @@ repo_blobs     a blob present in a repository (uploaded there, or referenced by 
 uploads        open upload sessions: uuid -> repository and image
 manifests      a manifest in repo/image, by digest, with its media and artifact type
 manifest_refs  manifest -> child: config and layers (blobs) or sub-manifests (lists)
-tags           the tag's current manifest
+tags           the tag's current manifest                               (tags.py)
 tag_history    every push of a tag, oldest first (what tag retention evicts from)
-properties     Artifactory item properties, keyed by the item's path in the repository
+properties     Artifactory item properties, keyed by the item's path    (properties.py)
 =============  ======================================================================
+
+One connection, used from the event loop and from worker threads alike: ``Storage`` holds its
+lock around every use (``check_same_thread=False`` only lets the threads share it).
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 
-from ..mediatypes import LIST_TYPES
+from .naming import item_path
+from .properties import PropertyRows, drop_folder_properties, set_properties
+from .records import Manifest, Ref
+from .tags import TagRows
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS repo_blobs (
@@ -56,44 +59,12 @@ CREATE INDEX IF NOT EXISTS properties_kv ON properties (key, value);
 """
 
 
-@dataclass(frozen=True)
-class Manifest:
-    repo: str
-    image: str
-    digest: str
-    media_type: str
-    size: int
-    artifact_type: str | None = None
-    subject: str | None = None
-    annotations: str | None = None
-    created: float = 0.0
-
-
-@dataclass(frozen=True)
-class Ref:
-    child: str
-    kind: str  # "config" | "layer" | "manifest"
-    size: int
-    media_type: str
-    platform: str | None = None
-
-
-class Metadata:
+class Metadata(TagRows, PropertyRows):
     def __init__(self, path: Path) -> None:
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
 
     def close(self) -> None:
         self.db.close()
@@ -115,20 +86,18 @@ class Metadata:
         return (row[0], row[1]) if row else None
 
     def finish_upload(self, upload_id: str, digest: str | None) -> None:
+        """Close an upload session; with ``digest``, its blob is now present in its repository."""
         with self.transaction() as db:
             row = db.execute("SELECT repo, image FROM uploads WHERE uuid=?", (upload_id,)).fetchone()
             db.execute("DELETE FROM uploads WHERE uuid=?", (upload_id,))
             if row and digest:
                 db.execute("INSERT OR IGNORE INTO repo_blobs VALUES (?,?,?,?)", (row[0], digest, row[1], time.time()))
 
-    def link_blob(self, repo: str, image: str, digest: str) -> None:
-        self.db.execute("INSERT OR IGNORE INTO repo_blobs VALUES (?,?,?,?)", (repo, digest, image, time.time()))
-
     def has_blob(self, repo: str, digest: str) -> bool:
         row = self.db.execute("SELECT 1 FROM repo_blobs WHERE repo=? AND digest=?", (repo, digest)).fetchone()
         return row is not None
 
-    # -- manifests and tags -----------------------------------------------------------------
+    # -- manifests -------------------------------------------------------------------------
     def put_manifest(self, m: Manifest, refs: Iterable[Ref], tag: str | None, props: dict[str, list[str]]) -> None:
         """Record a pushed manifest, its references, its tag and its item's properties at once."""
         now = time.time()
@@ -164,57 +133,13 @@ class Metadata:
                     "INSERT INTO tag_history (repo, image, tag, digest, pushed) VALUES (?,?,?,?,?)",
                     (m.repo, m.image, tag, m.digest, now),
                 )
-            path = item_path(m.image, tag, m.digest, m.media_type)
-            db.execute("DELETE FROM properties WHERE repo=? AND path=?", (m.repo, path))
-            for key, values in props.items():
-                for value in values:
-                    db.execute("INSERT OR IGNORE INTO properties VALUES (?,?,?,?)", (m.repo, path, key, value))
+            set_properties(db, m.repo, item_path(m.image, tag, m.digest, m.media_type), props)
 
     def manifest(self, repo: str, image: str, digest: str) -> Manifest | None:
         row = self.db.execute(
             "SELECT * FROM manifests WHERE repo=? AND image=? AND digest=?", (repo, image, digest)
         ).fetchone()
         return Manifest(*row) if row else None
-
-    def resolve(self, repo: str, image: str, tag: str) -> str | None:
-        row = self.db.execute(
-            "SELECT digest FROM tags WHERE repo=? AND image=? AND tag=?", (repo, image, tag)
-        ).fetchone()
-        return row[0] if row else None
-
-    def tag_updated(self, repo: str, image: str, tag: str) -> float | None:
-        row = self.db.execute(
-            "SELECT updated FROM tags WHERE repo=? AND image=? AND tag=?", (repo, image, tag)
-        ).fetchone()
-        return row[0] if row else None
-
-    def touch_tag(self, repo: str, image: str, tag: str) -> None:
-        """Mark a tag as checked now, without a new push (a remote repository's revalidation)."""
-        self.db.execute("UPDATE tags SET updated=? WHERE repo=? AND image=? AND tag=?", (time.time(), repo, image, tag))
-
-    def tags(self, repo: str, image: str, *, by_push: bool = False) -> list[tuple[str, str]]:
-        """(tag, digest) pairs of an image, in tag order (or oldest push first)."""
-        order = "updated, tag" if by_push else "tag"
-        rows = self.db.execute(f"SELECT tag, digest FROM tags WHERE repo=? AND image=? ORDER BY {order}", (repo, image))
-        return [(r[0], r[1]) for r in rows]
-
-    def revisions(self, repo: str, image: str, tag: str) -> list[str]:
-        """Digests ``tag`` has pointed at since it was (re)created, newest first, each once."""
-        rows = self.db.execute(
-            "SELECT digest, MAX(id) AS last FROM tag_history WHERE repo=? AND image=? AND tag=?"
-            " GROUP BY digest ORDER BY last DESC",
-            (repo, image, tag),
-        )
-        return [r[0] for r in rows]
-
-    def tags_by_age(self, repo: str, image: str) -> list[str]:
-        """The image's tag names, the one created first (first push since its creation) first."""
-        rows = self.db.execute(
-            "SELECT t.tag FROM tags t JOIN tag_history h ON h.repo=t.repo AND h.image=t.image AND h.tag=t.tag"
-            " WHERE t.repo=? AND t.image=? GROUP BY t.tag ORDER BY MIN(h.id)",
-            (repo, image),
-        )
-        return [r[0] for r in rows]
 
     def has_image(self, repo: str, image: str) -> bool:
         row = self.db.execute("SELECT 1 FROM manifests WHERE repo=? AND image=? LIMIT 1", (repo, image)).fetchone()
@@ -251,36 +176,23 @@ class Metadata:
         )
         return [Manifest(*r) for r in rows]
 
-    def untag(self, repo: str, image: str, tag: str) -> str | None:
-        """Remove a tag and its item's properties; returns the digest it pointed at."""
-        with self.transaction() as db:
-            row = db.execute(
-                "SELECT digest FROM tags WHERE repo=? AND image=? AND tag=?", (repo, image, tag)
-            ).fetchone()
-            if row is None:
-                return None
-            db.execute("DELETE FROM tags WHERE repo=? AND image=? AND tag=?", (repo, image, tag))
-            # A tag pushed again later is a new tag: its age and revisions start over.
-            db.execute("DELETE FROM tag_history WHERE repo=? AND image=? AND tag=?", (repo, image, tag))
-            _drop_folder_properties(db, repo, f"{image}/{tag}/")
-            return row[0]
-
     def delete_manifest(self, repo: str, image: str, digest: str) -> list[Ref]:
         """Remove a manifest, every tag on it and its references; returns those references."""
         refs = self.refs(repo, image, digest)
         with self.transaction() as db:
-            tags = [
-                r[0]
-                for r in db.execute("SELECT tag FROM tags WHERE repo=? AND image=? AND digest=?", (repo, image, digest))
-            ]
-            for tag in [*tags, digest]:
-                _drop_folder_properties(db, repo, f"{image}/{tag}/")
+            for tag in [*self.tags_of(repo, image, digest), digest]:
+                drop_folder_properties(db, repo, f"{image}/{tag}/")
             db.execute("DELETE FROM tags WHERE repo=? AND image=? AND digest=?", (repo, image, digest))
             db.execute("DELETE FROM manifest_refs WHERE repo=? AND image=? AND digest=?", (repo, image, digest))
             db.execute("DELETE FROM manifests WHERE repo=? AND image=? AND digest=?", (repo, image, digest))
         return refs
 
-    # -- what still holds a blob ------------------------------------------------------------
+    # -- what still holds a manifest or a blob ----------------------------------------------
+    def held(self, repo: str, image: str, digest: str) -> bool:
+        """Whether a tag or a manifest list of the image holds manifest ``digest``: then it stays
+        when what else pointed at it goes (a delete's cascade, tag retention)."""
+        return self.parents_in_repo(repo, image, digest) > 0 or bool(self.tags_of(repo, image, digest))
+
     def parents_in_repo(self, repo: str, image: str, child: str) -> int:
         row = self.db.execute(
             "SELECT COUNT(*) FROM manifest_refs WHERE repo=? AND image=? AND child=?", (repo, image, child)
@@ -322,49 +234,3 @@ class Metadata:
             for table in ("repo_blobs", "uploads", "manifests", "manifest_refs", "tags", "tag_history", "properties"):
                 db.execute(f"DELETE FROM {table} WHERE repo=?", (repo,))
         return sorted(held)
-
-    # -- properties -----------------------------------------------------------------------
-    def properties(self, repo: str, path: str) -> dict[str, list[str]]:
-        props: dict[str, list[str]] = {}
-        for key, value in self.db.execute(
-            "SELECT key, value FROM properties WHERE repo=? AND path=? ORDER BY key, value", (repo, path)
-        ):
-            props.setdefault(key, []).append(value)
-        return props
-
-    def search_properties(self, wanted: dict[str, list[str]], repos: list[str] | None) -> list[tuple[str, str]]:
-        """Items having every key of ``wanted`` with one of its values (no values: any)."""
-        found: set[tuple[str, str]] | None = None
-        for key, values in wanted.items():
-            sql = "SELECT repo, path FROM properties WHERE key=?"
-            args: list[str] = [key]
-            if values:
-                sql += f" AND value IN ({','.join('?' * len(values))})"
-                args += values
-            hits = {(r[0], r[1]) for r in self.db.execute(sql, args)}
-            found = hits if found is None else found & hits
-        items = sorted(found or ())
-        return [i for i in items if repos is None or i[0] in repos]
-
-
-def item_path(image: str, tag: str | None, digest: str, media_type: str) -> str:
-    """Artifactory's path of a manifest item: ``image/<tag>/manifest.json`` and friends."""
-    folder = tag if tag is not None else digest
-    name = "list.manifest.json" if media_type in LIST_TYPES else "manifest.json"
-    return f"{image}/{folder}/{name}"
-
-
-def _drop_folder_properties(db: sqlite3.Connection, repo: str, folder: str) -> None:
-    """Drop the properties of the items directly in ``folder``.
-
-    Compared byte for byte: LIKE is case-insensitive (tag V1 is not v1), and a nested image
-    (``app/v1/...``) lives below the folder of tag v1 of ``app`` without belonging to it.
-    """
-    db.execute(
-        "DELETE FROM properties WHERE repo=? AND substr(path, 1, ?)=? AND instr(substr(path, ?), '/')=0",
-        (repo, len(folder), folder, len(folder) + 1),
-    )
-
-
-def dumps(value: object) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))

@@ -11,62 +11,51 @@
   pullable by digest (Artifactory's default), unless the system property
   ``artifactory.docker.complete.manifest.override.enabled`` is true (``complete_override``).
 
-The ``policy`` (refregistry/policy.py) carries the faults that bend these rules.
+The rules are decided here from what the pushed image's tags hold; ``Storage.push_manifest``
+carries the eviction out in the push's transaction, keeping whatever a tag or a list still
+holds.  The ``policy`` (refregistry/policy.py) carries the faults that bend these rules.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..mediatypes import LIST_TYPES
-from ..policy import Policy
-
 if TYPE_CHECKING:
-    from . import Storage
+    from ..policy import Policy
 
 
-def apply(
-    storage: Storage,
-    repo: str,
-    image: str,
-    tag: str,
-    max_unique: int,
-    keep: int,
-    policy: Policy,
-    complete_override: bool = False,
-) -> list[str]:
-    """Enforce both limits after ``tag`` was pushed; returns the digests of manifests removed."""
-    if max_unique > 0:
-        max_unique += policy.retention_extra_kept
-    if not policy.evict_revisions:
-        keep = 1 << 30
-    complete_override = complete_override or policy.complete_manifest_override
-    removed: list[str] = []
-    meta = storage.meta
-    current = meta.resolve(repo, image, tag)
-    previous = [d for d in meta.revisions(repo, image, tag) if d != current]
-    for digest in previous[max(keep - 1, 0) :]:
-        removed += _drop(storage, repo, image, digest, cascade=keep > 1 or complete_override)
-    if max_unique > 0:
-        names = meta.tags_by_age(repo, image)
-        for old in names[: max(len(names) - max_unique, 0)]:
-            revisions = meta.revisions(repo, image, old)
-            head = meta.resolve(repo, image, old)
-            if head is not None:
-                storage.remove_tag(repo, image, old, head)
-                removed.append(head)
-            for revision in revisions:
-                removed += _drop(storage, repo, image, revision)
-    return removed
+@dataclass(frozen=True)
+class Limits:
+    """A repository's retention settings, as the policy bends them."""
+
+    max_unique: int  # 0: no limit
+    keep: int  # revisions of a tag kept, the current one included
+    complete_override: bool
+
+    @classmethod
+    def of(cls, max_unique: int, keep: int, complete_override: bool, policy: Policy) -> Limits:
+        if max_unique > 0:
+            max_unique += policy.retention_extra_kept
+        if not policy.evict_revisions:
+            keep = 1 << 30
+        return cls(max_unique, keep, complete_override or policy.complete_manifest_override)
 
 
-def _drop(storage: Storage, repo: str, image: str, digest: str, cascade: bool = True) -> list[str]:
-    """Remove a revision unless a tag or a list still holds it; ``cascade``: a list's sub-manifests too."""
-    meta = storage.meta
-    held = meta.parents_in_repo(repo, image, digest) > 0 or any(d == digest for _, d in meta.tags(repo, image))
-    if held or meta.manifest(repo, image, digest) is None:
-        return []
-    manifest = meta.manifest(repo, image, digest)
-    if not cascade and manifest is not None and manifest.media_type in LIST_TYPES:
-        return storage.delete_manifest(repo, image, digest, cascade=False)
-    return storage.delete_manifest(repo, image, digest)
+@dataclass(frozen=True)
+class Eviction:
+    revisions: list[str]  # previous revisions of the pushed tag beyond those kept, oldest last
+    lists_alone: bool  # a manifest list among them goes without its sub-manifests
+    tags: list[str]  # tag names beyond Max Unique Tags, oldest first: each goes with all its revisions
+
+
+def plan(limits: Limits, current: str | None, revisions: list[str], tags_by_age: list[str]) -> Eviction:
+    """What a push of a tag evicts: ``current`` is what the tag now points at, ``revisions`` what
+    it pointed at since its creation (newest first), ``tags_by_age`` the image's tag names."""
+    previous = [d for d in revisions if d != current]
+    excess = max(len(tags_by_age) - limits.max_unique, 0) if limits.max_unique > 0 else 0
+    return Eviction(
+        revisions=previous[max(limits.keep - 1, 0) :],
+        lists_alone=not (limits.keep > 1 or limits.complete_override),
+        tags=tags_by_age[:excess],
+    )

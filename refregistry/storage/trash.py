@@ -12,7 +12,7 @@ import sqlite3
 import time
 from dataclasses import asdict, dataclass
 
-from .meta import Manifest, Ref
+from .records import Manifest, Ref
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS trash (
