@@ -216,7 +216,7 @@ class Metadata(TagRows, PropertyRows):
         self.db.execute("DELETE FROM repo_blobs WHERE repo=? AND digest=?", (repo, digest))
 
     def blob_in_use(self, digest: str) -> bool:
-        """Whether any repository, manifest or upload of any repository still holds ``digest``."""
+        """Whether any repository or manifest (as its own bytes or as a reference) still holds ``digest``."""
         for sql in (
             "SELECT 1 FROM repo_blobs WHERE digest=? LIMIT 1",
             "SELECT 1 FROM manifests WHERE digest=? LIMIT 1",
