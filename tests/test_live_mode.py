@@ -96,6 +96,49 @@ def test_settings_change_only_when_allowed_and_are_restored(live: RefRegistryPro
     assert (settings["maxUniqueTags"], settings["dockerTagRetention"]) == (0, 1)
 
 
+WRITING = {
+    **PERMISSIONS_CONFIG,
+    "localRepositories": {
+        "docker-local": {},
+        "docker-prod-local": {},
+        "docker-retention-local": {"maxUniqueTags": 3, "dockerTagRetention": 3},
+    },
+}
+
+
+def test_a_live_run_that_writes_everywhere_leaves_nothing_behind(start_server: StartServer, tmp_path: Path) -> None:
+    """With every option that writes (--promote-to, --retention-repo, --allow-config-changes), no item of
+    the run is left in any repository afterwards (promoted and renamed copies included) and every
+    repository's settings are what they were."""
+    live = start_server(WRITING)
+    before = settings_of(live)
+    done = run_live(
+        tmp_path,
+        *("--target", live.url, "--repo", "docker-local", "--username", ADMIN[0], "--password", ADMIN[1]),
+        *("--promote-to", "docker-prod-local", "--retention-repo", "docker-retention-local"),
+        *("--allow-config-changes", "--capabilities", "promotion,retention,deletion,push_pull,properties"),
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    report = json.loads((tmp_path / "reports" / "latest" / "report.json").read_text())
+    assert report["summary"]["passed"] >= 20, report["summary"]
+    left = {key: folders(live, key) for key in before}
+    assert left == {key: [] for key in before}, "items of the run remain"
+    assert settings_of(live) == before
+
+
+def settings_of(live: RefRegistryProcess) -> dict[str, dict]:
+    """Every repository's settings, by key (GET /api/repositories, then each)."""
+    api = f"{live.url}/artifactory/api/repositories"
+    keys = [r["key"] for r in requests.get(api, auth=ADMIN, timeout=30).json()]
+    return {key: requests.get(f"{api}/{key}", auth=ADMIN, timeout=30).json() for key in keys}
+
+
+def folders(live: RefRegistryProcess, repo: str) -> list[str]:
+    """The top-level folders of ``repo`` (storage API), where every image of a run would lie."""
+    answer = requests.get(f"{live.url}/artifactory/api/storage/{repo}", auth=ADMIN, timeout=30)
+    return [child["uri"] for child in answer.json().get("children", [])]
+
+
 @pytest.fixture
 def cncf_registry(tmp_path: Path) -> Iterator[str]:
     """The CNCF registry (Debian's docker-registry), started by hand on loopback as a new user would."""
