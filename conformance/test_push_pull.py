@@ -65,6 +65,18 @@ def test_user_without_deploy_permission_is_refused(
     assert any("denied" in e.lower() or "unauthorized" in e.lower() for e in errors), errors
 
 
+@pytest.mark.auth
+def test_user_with_read_permission_pulls(
+    registry: RegistryClient, reader_registry: RegistryClient, image_name: str
+) -> None:
+    """A user who may only read pulls what was pushed: the manifest and every blob, byte for byte."""
+    image = images.image(image_name)
+    registry.push(image, image_name, "1", expect=201)
+    assert reader_registry.manifest(image_name, "1", expect=200).content == image.manifest.data
+    for blob in image.blobs:
+        assert reader_registry.blob(image_name, blob.digest, expect=200).content == blob.data
+
+
 @pytest.mark.artifactory
 def test_pushed_image_shows_in_artifactory_with_its_labels(
     docker: Engine, endpoint: Endpoint, target: Target, admin: AdminClient, image_name: str

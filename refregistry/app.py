@@ -129,7 +129,10 @@ def _authorize(st: State, route: Route, ctx: RequestContext) -> None:
         if identity is None and not st.config.anonymous_access:
             raise _unauthorized(route, ctx, "authentication required")
         return
-    if not st.config.allows(ctx.user, repo, action):
+    allowed = st.config.allows(ctx.user, repo, action)
+    if allowed and action == "read" and not st.policy.read_only_users_read:
+        allowed = st.config.allows(ctx.user, repo, "deploy")
+    if not allowed:
         if ctx.user is None:
             raise _unauthorized(route, ctx, "authentication required")
         raise RegistryError(Code.DENIED, f"user '{ctx.user}' may not {action} in repository '{repo}'")

@@ -23,6 +23,7 @@ class Policy:
     any_password: bool = False
     accept_bearer_tokens: bool = True
     deploy_needs_permission: bool = True
+    read_only_users_read: bool = True  # a permission granting read alone lets its user pull
     ping_challenges_anonymous: bool = True
     honour_proxy_headers: bool = True
     announce_api_version: bool = True

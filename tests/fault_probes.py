@@ -61,6 +61,13 @@ def push_needs_credentials(server: RefRegistryProcess) -> None:
     assert reader.request("POST", "app/blobs/uploads/").status_code == 403
 
 
+@probe("read-only-users-refused")
+def reader_pulls(server: RefRegistryProcess) -> None:
+    admin(server).push(IMAGE, "app", "1")
+    reader = RegistryClient(server.url, "/v2/docker-local/", ("reader", "reader-pw"))
+    assert reader.manifest("app", "1").status_code == 200
+
+
 @probe("any-password")
 def wrong_password_is_refused(server: RefRegistryProcess) -> None:
     assert requests.get(f"{server.url}/v2/token", auth=("admin", "not-it"), timeout=30).status_code == 401

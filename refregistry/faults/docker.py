@@ -271,6 +271,13 @@ fault(
     rewrites=(on("manifest", "GET")(reserialized_by_digest),),
 )
 fault(
+    "read-only-users-refused",
+    "A user whose permission grants read alone is refused pulls (403 DENIED): the permission target a read-only"
+    " team relies on names the wrong repositories.",
+    ("push_pull",),
+    read_only_users_read=False,
+)
+fault(
     "cert-without-repo-names",
     "The stack's certificate names only its base host, not the per-repository names the subdomain method uses.",
     ("tls",),
