@@ -90,18 +90,21 @@ def _check_path(request: web.Request) -> None:
         raise RegistryError(Code.NAME_INVALID, "encoded slashes, backslashes and dot segments are not allowed in paths")
 
 
-def _challenge(ctx: RequestContext, action: str | None, error: str | None = None) -> dict[str, str]:
+def _challenge(st: State, ctx: RequestContext, action: str | None, error: str | None = None) -> dict[str, str]:
     value = f'Bearer realm="{ctx.realm()}",service="artifactory"'
-    if ctx.repo is not None and action and SCOPE_ACTIONS.get(action) and ctx.image:
+    scoped = st.policy.challenge_names_scope and ctx.repo is not None and ctx.image
+    if scoped and action and SCOPE_ACTIONS.get(action):
         value += f',scope="repository:{ctx.client_name}:{SCOPE_ACTIONS[action]}"'
     if error:
         value += f',error="{error}"'
     return {"WWW-Authenticate": value}
 
 
-def _unauthorized(route: Route, ctx: RequestContext, message: str, error: str | None = None) -> RegistryError:
+def _unauthorized(
+    st: State, route: Route, ctx: RequestContext, message: str, error: str | None = None
+) -> RegistryError:
     if route.shape is Shape.OCI:
-        return RegistryError(Code.UNAUTHORIZED, message, headers=_challenge(ctx, route.action, error))
+        return RegistryError(Code.UNAUTHORIZED, message, headers=_challenge(st, ctx, route.action, error))
     return RegistryError(Code.UNAUTHORIZED, message, headers={"WWW-Authenticate": 'Basic realm="Artifactory Realm"'})
 
 
@@ -127,17 +130,17 @@ def _authorize(st: State, route: Route, ctx: RequestContext) -> None:
         return
     if action == "login" or repo is None:
         if identity is None and not st.config.anonymous_access:
-            raise _unauthorized(route, ctx, "authentication required")
+            raise _unauthorized(st, route, ctx, "authentication required")
         return
     allowed = st.config.allows(ctx.user, repo, action)
     if allowed and action == "read" and not st.policy.read_only_users_read:
         allowed = st.config.allows(ctx.user, repo, "deploy")
     if not allowed:
         if ctx.user is None:
-            raise _unauthorized(route, ctx, "authentication required")
+            raise _unauthorized(st, route, ctx, "authentication required")
         raise RegistryError(Code.DENIED, f"user '{ctx.user}' may not {action} in repository '{repo}'")
     if identity is not None and ctx.image and not identity.token_allows(ctx.full_name, action):
-        raise _unauthorized(route, ctx, "the token does not cover this request", "insufficient_scope")
+        raise _unauthorized(st, route, ctx, "the token does not cover this request", "insufficient_scope")
 
 
 def _check_repo(st: State, route: Route, ctx: RequestContext) -> None:
@@ -164,7 +167,7 @@ async def guard_middleware(request: web.Request, handler: Handler) -> web.Stream
         ctx.identity = _authenticate(st, request)
     except AuthError as exc:
         if route.action is not None:
-            raise _unauthorized(route, ctx, str(exc)) from None
+            raise _unauthorized(st, route, ctx, str(exc)) from None
     if ctx.identity is not None:
         _check_repo(st, route, ctx)  # a known caller learns the repository is missing, not "denied"
     _authorize(st, route, ctx)

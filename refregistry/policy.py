@@ -25,6 +25,7 @@ class Policy:
     deploy_needs_permission: bool = True
     read_only_users_read: bool = True  # a permission granting read alone lets its user pull
     ping_challenges_anonymous: bool = True
+    challenge_names_scope: bool = True  # a 401 on an image names the scope the request needs
     honour_proxy_headers: bool = True
     announce_api_version: bool = True
     # Uploads and manifests (handlers/uploads.py, handlers/manifests.py).

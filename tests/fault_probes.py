@@ -68,6 +68,13 @@ def reader_pulls(server: RefRegistryProcess) -> None:
     assert reader.manifest("app", "1").status_code == 200
 
 
+@probe("challenge-without-scope")
+def challenge_names_the_scope(server: RefRegistryProcess) -> None:
+    answer = requests.get(f"{server.url}/v2/docker-local/app/manifests/1", timeout=30)
+    _, params = parse_challenge(answer.headers["WWW-Authenticate"])
+    assert params.get("scope") == "repository:docker-local/app:pull", params
+
+
 @probe("any-password")
 def wrong_password_is_refused(server: RefRegistryProcess) -> None:
     assert requests.get(f"{server.url}/v2/token", auth=("admin", "not-it"), timeout=30).status_code == 401

@@ -278,6 +278,13 @@ fault(
     read_only_users_read=False,
 )
 fault(
+    "challenge-without-scope",
+    "The Bearer challenge on an image's routes names realm and service but no scope (as some proxies and"
+    " older versions answer): clients that take the scope from the challenge get tokens that open nothing.",
+    ("login",),
+    challenge_names_scope=False,
+)
+fault(
     "cert-without-repo-names",
     "The stack's certificate names only its base host, not the per-repository names the subdomain method uses.",
     ("tls",),
