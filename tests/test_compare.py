@@ -18,6 +18,8 @@ from fixtures.report.compare import check_id, compare
 from fixtures.report.markdown import markdown
 from fixtures.report.outcomes import Comparison, Outcome, Report, Result
 
+pytest_plugins = ["pytester"]
+
 ROOT = Path(__file__).resolve().parent.parent
 REGCONF = Path(sys.executable).parent / "regconf"
 PLAIN, TLS = "direct-repopath-plain", "nginx-subdomain-tls"
@@ -310,3 +312,50 @@ def test_usage_errors_exit_2_and_the_module_runs_as_regconf_compare(tmp_path: Pa
     module = [sys.executable, "-m", "fixtures.report.compare", str(before), str(after)]
     done = subprocess.run(module, capture_output=True, text=True, check=False, cwd=ROOT, timeout=60)
     assert done.returncode == 1 and done.stdout.startswith("**4 regressions**")
+
+
+CHECKS = """
+import os
+import pytest
+pytestmark = pytest.mark.capability("ping")
+
+def test_steady():
+    pass
+
+def test_breaks_when_told():
+    assert not os.environ.get("BREAK"), "GET /v2/: expected 200, got 500"
+"""
+
+
+@pytest.fixture
+def suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    pytester.makepyfile(test_checks=CHECKS)
+    return pytester
+
+
+def test_baseline_writes_the_comparison_beside_the_report(
+    suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--baseline: comparison.json and .md, report.json's "comparison", a report.html section, a terminal line."""
+    assert suite.runpytest_subprocess("-p", "fixtures.plugin").ret == 0
+    baseline = (suite.path / "reports" / "latest").resolve()
+    monkeypatch.setenv("BREAK", "1")
+    result = suite.runpytest_subprocess("-p", "fixtures.plugin", "--baseline", str(baseline))
+    assert result.ret == 1
+    latest = suite.path / "reports" / "latest"
+    doc = json.loads((latest / "report.json").read_text())
+    assert json.loads((latest / "comparison.json").read_text()) == doc["comparison"]
+    assert [(e["check"], e["before"], e["after"]) for e in doc["comparison"]["regressed"]] == [
+        ("test_checks.py::test_breaks_when_told", "passed", "failed")
+    ]
+    assert (latest / "comparison.md").read_text().startswith(f"**1 regression** against run `{baseline.name}`: ")
+    assert f"Compared with {baseline.name}</h2>" in (latest / "report.html").read_text()
+    result.stdout.fnmatch_lines([f"compared: 1 regression against run {baseline.name}: 0 fixed, *comparison.md)"])
+
+
+def test_an_unreadable_baseline_stops_the_run_in_one_line(suite: pytest.Pytester) -> None:
+    result = suite.runpytest_subprocess("-p", "fixtures.plugin", "--baseline", "nowhere.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.stderr.lines[0].startswith("ERROR: --baseline: nowhere.json: cannot read it (")
+    assert not (suite.path / "reports").exists()
