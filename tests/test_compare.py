@@ -359,3 +359,29 @@ def test_an_unreadable_baseline_stops_the_run_in_one_line(suite: pytest.Pytester
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert result.stderr.lines[0].startswith("ERROR: --baseline: nowhere.json: cannot read it (")
     assert not (suite.path / "reports").exists()
+
+
+@pytest.mark.engine
+def test_a_fault_shows_as_regressions_against_a_clean_run(tmp_path: Path) -> None:
+    """Two real runs on one stack, the second with faults: --baseline and regconf compare name what broke."""
+
+    def conformance(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "pytest", "conformance", "-q", "-p", "no:cacheprovider", "--no-header"]
+        argv += ["--stacks", PLAIN, "--capabilities", "ping", "--report-dir", str(tmp_path), *args]
+        return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
+
+    clean = conformance()
+    assert clean.returncode == 0, clean.stdout[-2000:]
+    baseline = (tmp_path / "latest").resolve()
+    faulty = conformance("--fault", "ping-not-ok", "--fault", "v2-no-challenge", "--baseline", str(baseline))
+    assert faulty.returncode == 1, faulty.stdout[-2000:]
+    assert f"compared: 3 regressions against run {baseline.name}: " in faulty.stdout
+    done = regconf("compare", baseline, tmp_path / "latest")
+    assert done.returncode == 1
+    for check in (
+        "test_system_ping_answers_ok",
+        "test_v2_challenges_anonymous_clients_with_bearer",
+        "test_challenge_realm_is_reachable_where_the_client_is",
+    ):
+        assert f"| `test_ping.py::{check}` | {PLAIN} | passed | failed | " in done.stdout
+    assert done.stdout == (tmp_path / "latest" / "comparison.md").read_text()
