@@ -239,14 +239,14 @@ def test_markdown_is_a_verdict_line_then_short_tables() -> None:
 
 
 def test_markdown_keeps_a_message_to_one_cell() -> None:
-    """Pipes are escaped, newlines joined and a long message cut, so the table stays a table."""
-    after = report("b", [result("ping::x", "failed", message="a | b\nc " + "x" * 300)])
+    """Pipes and tags are escaped, newlines joined and a long message cut, so the table stays a table."""
+    after = report("b", [result("ping::x", "failed", message="<html> a | b\nc " + "x" * 300)])
     row = next(
         line
         for line in markdown(compare(report("a", [result("ping::x", "passed")]), after)).splitlines()
         if "test_ping.py::x" in line
     )
-    assert "a \\| b c xxx" in row and row.endswith("… |") and len(row) < 300
+    assert "| \\<html> a \\| b c xxx" in row and row.endswith("… |") and len(row) < 300
 
 
 def test_no_regression_reads_so() -> None:
