@@ -51,6 +51,18 @@ def test_latest_is_not_exempt(retention_registry: RegistryClient, image_name: st
     assert retention_registry.tags(image_name).json()["tags"] == ["1", "2", "3"]
 
 
+def test_an_evicted_tag_takes_its_own_layers_along(retention_registry: RegistryClient, image_name: str) -> None:
+    """Max Unique Tags 3: the evicted tag's own layer leaves the repository; the one it shares stays."""
+    base = images.layer(f"{image_name}-base")
+    first = images.image(f"{image_name}:1", shared=(base,))
+    retention_registry.push(first, image_name, "1").raise_for_status()
+    for tag in ("2", "3", "4"):
+        retention_registry.push(images.image(f"{image_name}:{tag}", shared=(base,)), image_name, tag).raise_for_status()
+    assert not stored(retention_registry, image_name, first.digest)
+    assert not retention_registry.has_blob(image_name, first.layers[-1].digest), "the evicted tag's own layer is left"
+    assert retention_registry.has_blob(image_name, base.digest), "a layer the kept tags use went with it"
+
+
 def test_evicted_tag_comes_back_from_the_trash_can(
     retention_registry: RegistryClient, retention_repo: str, admin: AdminClient, image_name: str
 ) -> None:

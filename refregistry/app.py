@@ -16,7 +16,7 @@ from pathlib import Path
 from aiohttp import ClientPayloadError, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from . import __version__, remote, repoconfig, virtual
+from . import __version__, remote, repoconfig, versions, virtual
 from .auth import Authenticator, AuthError, Identity, load_secret
 from .config import Config
 from .context import RequestContext, external_base
@@ -42,13 +42,17 @@ def _shape(request: web.Request) -> Shape:
     route = _route_of(request)
     if route is not None:
         return route.shape
+    return _unrouted_shape(request)
+
+
+def _unrouted_shape(request: web.Request) -> Shape:
+    """The error shape of a path no route serves: the registry API's under its prefixes."""
     return Shape.OCI if request.path.startswith(REGISTRY_PREFIXES) else Shape.ARTIFACTORY
 
 
-def _render(request: web.Request, err: RegistryError) -> web.Response:
-    response = web.Response(
-        status=err.status, body=err.body(_shape(request)), headers=err.headers, content_type="application/json"
-    )
+def _render(request: web.Request, err: RegistryError, shape: Shape | None = None) -> web.Response:
+    body = err.body(shape or _shape(request))
+    response = web.Response(status=err.status, body=body, headers=err.headers, content_type="application/json")
     if request.body_exists and not request.content.at_eof():
         # Refused before its body was read (e.g. 413): the rest of it must not be taken for the next
         # request, and a client still sending it must not hold the connection (nor shutdown) open.
@@ -67,11 +71,15 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             request, RegistryError(Code.METHOD_NOT_ALLOWED, headers={"Allow": ", ".join(exc.allowed_methods)})
         )
     except web.HTTPNotFound:
-        return _render(
-            request, RegistryError(Code.ROUTE_UNKNOWN, f"no route for {request.method} {request.path[:200]}")
-        )
+        return _unknown_route(request)
     except (HttpProcessingError, ClientPayloadError) as exc:
         return _render(request, RegistryError(Code.BLOB_UPLOAD_INVALID, f"malformed request body: {exc}"))
+
+
+def _unknown_route(request: web.Request) -> web.Response:
+    """What a path no route serves answers (also a route the imitated version does not have yet)."""
+    err = RegistryError(Code.ROUTE_UNKNOWN, f"no route for {request.method} {request.path[:200]}")
+    return _render(request, err, _unrouted_shape(request))
 
 
 def _check_path(request: web.Request) -> None:
@@ -157,6 +165,8 @@ async def guard_middleware(request: web.Request, handler: Handler) -> web.Stream
     if route is None:
         return await handler(request)
     st = request.app[STATE]
+    if route.name in st.policy.absent_routes:
+        return _unknown_route(request)  # newer than the Artifactory version imitated
     base, proxied = external_base(request, honour_proxy=st.policy.honour_proxy_headers)
     info = request.match_info
     ctx = RequestContext(route.form, base, proxied, st.config.proxy_method, info.get("repo"), info.get("name"))
@@ -204,15 +214,22 @@ async def _stamp(request: web.Request, response: web.StreamResponse) -> None:
 
 
 def make_app(
-    config: Config, data_dir: Path, faults: Faults | None = None, *, fault_control: bool = False
+    config: Config,
+    data_dir: Path,
+    faults: Faults | None = None,
+    *,
+    fault_control: bool = False,
+    artifactory_version: str = versions.CURRENT,
 ) -> web.Application:
-    """``fault_control`` mounts handlers/control: an admin may switch faults and reset content."""
+    """``fault_control`` mounts handlers/control: an admin may switch faults and reset content.
+    ``artifactory_version``: the Artifactory version to behave as (ValueError if refregistry cannot)."""
     initial = config
+    base = versions.policy_for(artifactory_version)
     storage = Storage(data_dir)
     config = repoconfig.restored(config, data_dir)
     auth = Authenticator(config, load_secret(data_dir))
     app = web.Application(middlewares=[error_middleware, guard_middleware, fault_middleware])
-    app[STATE] = State(config, storage, auth, Faults(), __version__, initial)
+    app[STATE] = State(config, storage, auth, Faults(base=base), __version__, artifactory_version, initial)
     apply_faults(app[STATE], (faults or Faults()).names())
     for route in all_routes(fault_control=fault_control):
         app.router.add_route(route.method, route.path, _endpoint(route))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import __version__
+from . import __version__, versions
 from .app import make_app
 from .config import ConfigError
 from .configfile import load_config
@@ -27,6 +27,14 @@ def _listen(value: str) -> tuple[str, int]:
     if not sep or not port.isdigit() or int(port) > 65535:
         raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
     return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def _artifactory_version(value: str) -> str:
+    try:
+        versions.parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="let an admin switch faults and reset all content at run time (/artifactory/api/refregistry/)",
     )
+    serve.add_argument(
+        "--artifactory-version",
+        type=_artifactory_version,
+        default=versions.CURRENT,
+        metavar="X.Y.Z",
+        help=f"behave as this Artifactory version does, where the documentation ties a behaviour to a version "
+        f"(default {versions.CURRENT}; {versions.OLDEST} or later)",
+    )
     serve.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate chain (PEM)")
     serve.add_argument("--tls-key", type=Path, help="private key of --tls-cert (PEM)")
     serve.add_argument("--quiet", action="store_true", help="no access log")
@@ -84,7 +100,13 @@ async def _serve(args: argparse.Namespace) -> None:
     config = load_config(args.config)
     tls = _ssl_context(args.tls_cert, args.tls_key)
     try:
-        app = make_app(config, args.data, Faults(args.fault), fault_control=args.fault_control)
+        app = make_app(
+            config,
+            args.data,
+            Faults(args.fault),
+            fault_control=args.fault_control,
+            artifactory_version=args.artifactory_version,
+        )
     except OSError as exc:
         raise ConfigError(f"data directory {args.data}: {exc.strerror or exc}") from None
     runner = web.AppRunner(
@@ -102,7 +124,9 @@ async def _serve(args: argparse.Namespace) -> None:
     faults = ", ".join(args.fault) or "none"
     # Harnesses wait for this exact line (and read the port from it when --listen used port 0).
     print(
-        f"refregistry {__version__} listening on {scheme}://{host}:{bound} data={args.data} faults={faults}", flush=True
+        f"refregistry {__version__} listening on {scheme}://{host}:{bound} data={args.data} faults={faults} "
+        f"artifactory={args.artifactory_version}",
+        flush=True,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -1,15 +1,18 @@
-"""The settings of Artifactory's rules that refregistry's faults may bend.
+"""The settings of Artifactory's rules that refregistry's faults, and the version it imitates, may bend.
 
-Every field defaults to Artifactory's documented behaviour, and the code that owns a rule reads
-its field (``state.policy.sort_tags``), never a fault name.  A fault in ``refregistry/faults``
-declares which fields it sets; the server rebuilds its ``Policy`` from the active faults each
-time the set is switched.  A tuple field collects the values of every active fault that sets it.
+Every field defaults to what the current Artifactory documents, and the code that owns a rule
+reads its field (``state.policy.sort_tags``), never a fault name or a version.  An older version
+(``serve --artifactory-version``, refregistry/versions.py) sets the fields of the rules it did not
+have yet; a fault in ``refregistry/faults`` declares which fields it sets, on top of those; the
+server rebuilds its ``Policy`` each time the fault set is switched.  A tuple field collects the
+values of every source that sets it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 from .validation import ParsedManifest
 
@@ -19,6 +22,8 @@ ManifestIntake = Callable[[bytes, ParsedManifest], bytes]
 
 @dataclass(frozen=True)
 class Policy:
+    # Routes the imitated version does not have yet: they answer as unknown routes do (app.py).
+    absent_routes: tuple[str, ...] = ()
     # Authentication and addressing (app.py, auth.py).
     any_password: bool = False
     accept_bearer_tokens: bool = True
@@ -44,13 +49,16 @@ class Policy:
     trashcan: bool = True
     retention_extra_kept: int = 0
     evict_revisions: bool = True
+    retention_removes_layers: bool = True  # an evicted manifest takes its layers and list members along
     complete_manifest_override: bool = False
     delete_list_members: bool = True
+    multiarch_delete_keeps_shared: bool = True  # members and layers other tags or lists use stay
     parents_by_digest: bool = True
     delete_image_recursively: bool = True
     layout_colon_names: bool = False
     # Promotion (handlers/promote.py).
     validate_promotion: bool = True
+    validate_target_tag: bool = True  # targetTag must be an OCI tag (when validate_promotion)
     promotion_checks_permissions: bool = True
     promotion_honours_copy: bool = True
     promotion_honours_target_tag: bool = True
@@ -66,3 +74,21 @@ class Policy:
     remote_revalidates: bool = True
     remote_serves_stale_cache: bool = True
     upstream_down_not_found: bool = True
+
+
+def check_fields(owner: str, values: Mapping[str, object]) -> None:
+    """Raise TypeError unless each of ``values`` is a Policy field of that type: checked when a
+    fault or a version declares them, since mypy cannot check keywords that stand for fields."""
+    defaults = Policy()
+    for key, value in values.items():
+        default = getattr(defaults, key, None)
+        if not hasattr(defaults, key) or (default is not None and not isinstance(value, type(default))):
+            raise TypeError(f"{owner}: {key}={value!r} is no Policy field of that type")
+
+
+def bent(policy: Policy, values: Mapping[str, object]) -> Policy:
+    """``policy`` with these fields set; a tuple field gains the items."""
+    changed: dict[str, Any] = {
+        key: getattr(policy, key) + value if isinstance(value, tuple) else value for key, value in values.items()
+    }
+    return replace(policy, **changed)

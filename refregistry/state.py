@@ -26,7 +26,8 @@ class State:
     storage: Storage
     auth: Authenticator
     faults: Faults
-    version: str
+    version: str  # refregistry's own
+    artifactory_version: str  # the Artifactory version it behaves as (refregistry/versions.py)
     initial_config: Config  # what a fault-control reset returns to (before REST API changes)
     policy: Policy = field(default_factory=Policy)  # the rules as the faults bend them (refregistry/policy.py)
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fixtures.report.outcomes import check_id
 from fixtures.stacks.defs import EMBEDDED
 from refregistry.faults import CATALOGUE, Fault
 from tests.warm_pytest import WarmPytest
@@ -133,8 +134,7 @@ class Memo:
 
 def check_of(result: dict[str, Any]) -> str:
     """A result's check: its node id without the stack it ran on (a check runs on every stack)."""
-    stack = re.escape(result["stack"])
-    return re.sub(rf"\[{stack}\]$|-{stack}(?=[\]-])|(?<=\[){stack}-", "", result["nodeid"])
+    return check_id(result["nodeid"], result["stack"])
 
 
 def narrowed(run: Run, by: Report) -> list[str]:

@@ -8,12 +8,11 @@ order, which ``refregistry faults --json`` and the self-proof keep.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from ..policy import Policy
+from ..policy import Policy, bent, check_fields
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # A rewrite wraps a route's handler: it may change the request, the answer or the error, or answer itself.
@@ -65,21 +64,8 @@ def fault(
     """Register a fault with its effect: ``rewrites``, and ``policy`` fields (refregistry/policy.py)."""
     if name in REGISTERED:
         raise ValueError(f"fault {name!r} registered twice")
-    defaults = Policy()
-    for key, value in policy.items():
-        # Checked here, at import, since mypy cannot check keywords that stand for fields.
-        default = getattr(defaults, key, None)
-        if not hasattr(defaults, key) or (default is not None and not isinstance(value, type(default))):
-            raise TypeError(f"fault {name!r}: {key}={value!r} is no Policy field of that type")
+    check_fields(f"fault {name!r}", policy)
     REGISTERED[name] = Fault(name, summary, checks, where, stacks, rewrites, policy)
-
-
-def _bend(policy: Policy, fault: Fault) -> Policy:
-    """``policy`` with the fault's fields set; a tuple field gains the fault's items."""
-    values: dict[str, Any] = {
-        key: getattr(policy, key) + value if isinstance(value, tuple) else value for key, value in fault.policy.items()
-    }
-    return replace(policy, **values)
 
 
 class UnknownFault(ValueError):
@@ -87,11 +73,13 @@ class UnknownFault(ValueError):
 
 
 class Faults:
-    """The set of faults a server runs with, and what it derives from them on every switch."""
+    """The set of faults a server runs with, and what it derives from them on every switch:
+    the faults bend ``base``, the rules of the Artifactory version the server imitates."""
 
-    def __init__(self, names: Iterable[str] = ()) -> None:
+    def __init__(self, names: Iterable[str] = (), base: Policy | None = None) -> None:
         self.active: frozenset[Fault] = frozenset()
-        self.policy = Policy()
+        self.base = base or Policy()
+        self.policy = self.base
         self._rewrites: dict[str, tuple[Rewrite, ...]] = {}
         self.switch(names)
 
@@ -101,9 +89,9 @@ class Faults:
         for name in wanted - REGISTERED.keys():
             raise UnknownFault(f"unknown fault {name!r}; `refregistry faults` lists them")
         ordered = [f for f in REGISTERED.values() if f.name in wanted]
-        policy, rewrites = Policy(), dict[str, tuple[Rewrite, ...]]()
+        policy, rewrites = self.base, dict[str, tuple[Rewrite, ...]]()
         for fault in ordered:
-            policy = _bend(policy, fault)
+            policy = bent(policy, fault.policy)
             for rewrite in fault.rewrites:
                 rewrites[rewrite.route] = (*rewrites.get(rewrite.route, ()), rewrite)
         self.active, self.policy, self._rewrites = frozenset(ordered), policy, rewrites

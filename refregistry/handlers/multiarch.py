@@ -3,7 +3,8 @@
 ``DELETE /artifactory/api/docker/{repo}/v2/delete`` (since 7.91.0) and
 ``POST /artifactory/api/docker/{repo}/v2/parentManifests`` (since 7.119.0), both with the body
 ``{"dockerRepository": "<image path>", "tag": "<tag>"}``.  Sub-manifests and layers that other
-tags or lists of the repository still use are kept, as Artifactory does since 7.118.0.
+tags or lists of the repository still use are kept, as Artifactory does since 7.118.0.  An
+instance imitating an older version (refregistry/versions.py) lacks the routes, or the protection.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ async def delete(request: web.Request) -> web.StreamResponse:
     image, tag, digest = await _image_and_tag(request)
     repo = str(ctx.repo)
     if st.policy.delete_list_members:
-        await st.storage.delete_tag(repo, image, tag, digest)
+        await st.storage.delete_tag(repo, image, tag, digest, keep_shared=st.policy.multiarch_delete_keeps_shared)
     else:
         st.storage.untag(repo, image, tag)
         await st.storage.delete_manifest(repo, image, digest, cascade=False)

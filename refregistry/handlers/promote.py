@@ -55,7 +55,8 @@ async def _parse(request: web.Request) -> Promotion:
     raw = await request.content.read(MAX_BODY + 1)
     if len(raw) > MAX_BODY:
         raise RegistryError(Code.BAD_REQUEST, "promotion body too large")
-    if not state(request).policy.validate_promotion:
+    policy = state(request).policy
+    if not policy.validate_promotion:
         return _parse_loosely(raw)
     try:
         doc = json.loads(raw)
@@ -79,7 +80,7 @@ async def _parse(request: web.Request) -> Promotion:
         image=image,
         target_image=check_name(_text(doc, "targetDockerRepository") or image),
         tag=check_tag(tag) if tag is not None else None,
-        target_tag=check_tag(target_tag) if target_tag is not None else None,
+        target_tag=check_tag(target_tag) if target_tag is not None and policy.validate_target_tag else target_tag,
         copy=copy,
     )
 

@@ -11,8 +11,6 @@ from ..context import Form
 from ..errors import Code, RegistryError
 from .base import context, json_answer, state
 
-ARTIFACTORY_VERSION = "7.119.0"
-
 
 async def v2_ping(request: web.Request) -> web.StreamResponse:
     return json_answer({})  # the API version header is stamped on every registry answer (app.py)
@@ -66,7 +64,7 @@ async def system_ping(request: web.Request) -> web.StreamResponse:
 async def system_version(request: web.Request) -> web.StreamResponse:
     st = state(request)
     doc = {
-        "version": ARTIFACTORY_VERSION,
+        "version": st.artifactory_version,
         "revision": f"refregistry-{st.version}",
         "addons": ["docker"],
         "license": "refregistry",

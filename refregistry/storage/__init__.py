@@ -125,10 +125,13 @@ class Storage(Reads, Uploads, Promotion):
         """Remove only the tag (and its item's properties); returns the digest it pointed at."""
         return self._meta.untag(repo, image, tag)
 
-    async def delete_tag(self, repo: str, image: str, tag: str | None, digest: str) -> None:
+    async def delete_tag(
+        self, repo: str, image: str, tag: str | None, digest: str, *, keep_shared: bool = True
+    ) -> None:
         """Delete a tag folder (``tag`` None: the digest folder): untag, then delete the manifest
-        unless another tag or a manifest list of the image holds it."""
-        await self._off_loop(partial(self._delete_tag, repo, image, tag, digest))
+        unless another tag or a manifest list of the image holds it.  Without ``keep_shared``, what
+        it references goes even where other tags use it (a multi-arch delete before 7.118.0)."""
+        await self._off_loop(partial(self._delete_tag, repo, image, tag, digest, keep_shared=keep_shared))
 
     async def delete_manifest(self, repo: str, image: str, digest: str, *, cascade: bool = True) -> list[str]:
         """Delete a manifest and, with ``cascade``, what only it held: list members no tag or
@@ -159,24 +162,37 @@ class Storage(Reads, Uploads, Promotion):
         meta = self._meta
         current, revisions = meta.resolve(repo, image, tag), meta.revisions(repo, image, tag)
         eviction = retention.plan(limits, current, revisions, meta.tags_by_age(repo, image))
+        cascade = limits.cascade
         for digest in eviction.revisions:
-            self._evict(repo, image, digest, released, lists_alone=eviction.lists_alone)
+            self._evict(repo, image, digest, released, cascade=cascade, lists_alone=eviction.lists_alone)
         for old in eviction.tags:
             revisions, head = meta.revisions(repo, image, old), meta.resolve(repo, image, old)
             if head is not None:
-                self._delete_tag(repo, image, old, head, released)
+                self._delete_tag(repo, image, old, head, released, cascade=cascade)
             for revision in revisions:
-                self._evict(repo, image, revision, released)
+                self._evict(repo, image, revision, released, cascade=cascade)
 
-    def _evict(self, repo: str, image: str, digest: str, released: Released, *, lists_alone: bool = False) -> None:
+    def _evict(
+        self, repo: str, image: str, digest: str, released: Released, *, cascade: bool, lists_alone: bool = False
+    ) -> None:
         """Delete a revision unless a tag or a list holds it; ``lists_alone``: a list without its members."""
         manifest = self._meta.manifest(repo, image, digest)
         if manifest is None or self._meta.held(repo, image, digest):
             return
-        cascade = not (lists_alone and manifest.media_type in LIST_TYPES)
+        cascade = cascade and not (lists_alone and manifest.media_type in LIST_TYPES)
         self._delete(repo, image, digest, released, cascade=cascade)
 
-    def _delete_tag(self, repo: str, image: str, tag: str | None, digest: str, released: Released) -> None:
+    def _delete_tag(
+        self,
+        repo: str,
+        image: str,
+        tag: str | None,
+        digest: str,
+        released: Released,
+        *,
+        cascade: bool = True,
+        keep_shared: bool = True,
+    ) -> None:
         manifest = self._meta.manifest(repo, image, digest)
         gone = None
         if tag is not None:
@@ -184,7 +200,7 @@ class Storage(Reads, Uploads, Promotion):
             self._meta.untag(repo, image, tag)
             gone = (tag, props)
         if manifest is not None and not self._meta.held(repo, image, digest):
-            self._delete(repo, image, digest, released, gone_tag=gone)
+            self._delete(repo, image, digest, released, cascade=cascade, keep_shared=keep_shared, gone_tag=gone)
 
     def _delete(
         self,
@@ -194,22 +210,25 @@ class Storage(Reads, Uploads, Promotion):
         released: Released,
         *,
         cascade: bool = True,
+        keep_shared: bool = True,
         gone_tag: tuple[str, dict[str, list[str]]] | None = None,
     ) -> list[str]:
         """``gone_tag``: the tag (and its item's properties) just removed from the manifest, for the trash can.
 
-        A list member another list or a tag holds stays (Artifactory >= 7.118.0); without
-        keep_shared_blobs it goes regardless, as earlier versions did.
+        A list member another list or a tag holds stays, and a layer another manifest of the
+        repository uses (Artifactory >= 7.118.0); without ``keep_shared`` (or the storage's
+        keep_shared_blobs) they go regardless, as earlier versions did.
         """
+        keep_shared = keep_shared and self.keep_shared_blobs
         removed = [digest]
         self._to_trash(repo, image, digest, gone_tag)
         refs = self._meta.delete_manifest(repo, image, digest)
         for ref in refs if cascade else ():
             if ref.kind == "manifest":
-                held = self._meta.held(repo, image, ref.child) and self.keep_shared_blobs
+                held = self._meta.held(repo, image, ref.child) and keep_shared
                 if not held and self._meta.manifest(repo, image, ref.child):
-                    removed += self._delete(repo, image, ref.child, released)
-            elif not self.keep_shared_blobs or not self._meta.repo_uses_blob(repo, ref.child):
+                    removed += self._delete(repo, image, ref.child, released, keep_shared=keep_shared)
+            elif not keep_shared or not self._meta.repo_uses_blob(repo, ref.child):
                 self._meta.unlink_blob(repo, ref.child)
                 released.append(ref.child)
         released.append(digest)

@@ -10,6 +10,8 @@
 * Overwriting a list's tag with Tag Retention 1 replaces only the list: its sub-manifests stay,
   pullable by digest (Artifactory's default), unless the system property
   ``artifactory.docker.complete.manifest.override.enabled`` is true (``complete_override``).
+* An evicted manifest takes its layers and list members along (what nothing else holds), as
+  Artifactory does since 7.75.3; before, retention removed the tags only (``cascade`` False).
 
 The rules are decided here from what the pushed image's tags hold; ``Storage.push_manifest``
 carries the eviction out in the push's transaction, keeping whatever a tag or a list still
@@ -32,6 +34,7 @@ class Limits:
     max_unique: int  # 0: no limit
     keep: int  # revisions of a tag kept, the current one included
     complete_override: bool
+    cascade: bool = True  # an evicted manifest takes its layers and list members along (since 7.75.3)
 
     @classmethod
     def of(cls, max_unique: int, keep: int, complete_override: bool, policy: Policy) -> Limits:
@@ -39,7 +42,8 @@ class Limits:
             max_unique += policy.retention_extra_kept
         if not policy.evict_revisions:
             keep = 1 << 30
-        return cls(max_unique, keep, complete_override or policy.complete_manifest_override)
+        complete_override = complete_override or policy.complete_manifest_override
+        return cls(max_unique, keep, complete_override, policy.retention_removes_layers)
 
 
 @dataclass(frozen=True)
