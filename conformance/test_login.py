@@ -42,6 +42,7 @@ def test_login_is_stored_per_host_port(docker: Engine, endpoint: Endpoint, targe
     assert list(json.loads((tmp_path / "config.json").read_text())["auths"]) == [endpoint.registry_host]
 
 
+@pytest.mark.token
 def test_token_endpoint_issues_scoped_tokens(anonymous: RegistryClient, target: Target, image_name: str) -> None:
     """The realm issues a token for a pull scope to a good password and refuses a wrong one."""
     challenge = anonymous.request("GET", f"{image_name}/tags/list").headers.get("WWW-Authenticate", "")
@@ -54,6 +55,7 @@ def test_token_endpoint_issues_scoped_tokens(anonymous: RegistryClient, target: 
     anonymous.ask_token(params["realm"], query, (user, "not-" + password), expect=401)
 
 
+@pytest.mark.token
 def test_token_opens_the_registry(registry: RegistryClient) -> None:
     """A Bearer token from the realm is accepted on /v2/ (the flow docker login performs)."""
     registry.request("GET", "/v2/", expect=200)

@@ -22,6 +22,7 @@ def test_system_ping_answers_ok(admin: AdminClient) -> None:
 
 
 @pytest.mark.auth
+@pytest.mark.token
 def test_v2_challenges_anonymous_clients_with_bearer(anonymous: RegistryClient) -> None:
     """GET /v2/ without credentials answers 401 with a Bearer challenge naming realm and service."""
     answer = anonymous.request("GET", "/v2/", expect=401)
@@ -32,6 +33,7 @@ def test_v2_challenges_anonymous_clients_with_bearer(anonymous: RegistryClient) 
 
 
 @pytest.mark.auth
+@pytest.mark.token
 def test_challenge_realm_is_reachable_where_the_client_is(
     anonymous: RegistryClient, endpoint: Endpoint, target: Target
 ) -> None:

@@ -1,0 +1,58 @@
+"""Detection of a live target: what its answers say it is and supports, with the evidence."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from fixtures.report.detect import detect
+from fixtures.stacks.defs import Method, Proxy, Registry, Stack
+from fixtures.targets import Target
+from tests.conftest import PERMISSIONS_CONFIG, StartServer
+
+
+class BasicOnly(BaseHTTPRequestHandler):
+    """A registry front that challenges with Basic, as the CNCF registry with htpasswd does."""
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/v2/"):
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="Registry Realm"')
+        else:
+            self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:  # the test's output stays quiet
+        pass
+
+
+@pytest.fixture
+def basic_only() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BasicOnly)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def live(url: str) -> Target:
+    """The target as ``--target URL --repo docker-local`` without credentials makes it."""
+    stack = Stack(Proxy.LIVE, Method.REPOPATH, tls=False, registry=Registry.LIVE)
+    host = url.removeprefix("http://")
+    return Target(id="live", stack=stack, host=host, repo="docker-local", api_url=url, admin=None, verify=True)
+
+
+def test_a_basic_challenge_means_no_token_flow(basic_only: str) -> None:
+    """A target answering /v2/ with a Basic challenge is detected without the token flow, saying so."""
+    found = detect(live(basic_only))
+    assert (found.token_auth, found.token_evidence) == (False, "GET /v2/ without credentials answered 401 Basic")
+
+
+def test_a_bearer_challenge_means_the_token_flow(start_server: StartServer) -> None:
+    """refregistry challenges with Bearer: the token flow is on, with the evidence."""
+    found = detect(live(start_server(PERMISSIONS_CONFIG).url))
+    assert (found.token_auth, found.token_evidence) == (True, "GET /v2/ without credentials answered 401 Bearer")
