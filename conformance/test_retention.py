@@ -63,6 +63,7 @@ def test_an_evicted_tag_takes_its_own_layers_along(retention_registry: RegistryC
     assert retention_registry.has_blob(image_name, base.digest), "a layer the kept tags use went with it"
 
 
+@pytest.mark.trashcan
 def test_evicted_tag_comes_back_from_the_trash_can(
     retention_registry: RegistryClient, retention_repo: str, admin: AdminClient, image_name: str
 ) -> None:

@@ -102,6 +102,14 @@ OTHERS = (
     ),
     Route("system-ping", "GET", "/artifactory/api/system/ping", system.system_ping, None, Shape.ARTIFACTORY),
     Route("system-version", "GET", "/artifactory/api/system/version", system.system_version, None, Shape.ARTIFACTORY),
+    Route(
+        "system-configuration",
+        "GET",
+        "/artifactory/api/system/configuration",
+        system.system_configuration,
+        None,
+        Shape.ARTIFACTORY,
+    ),
     Route("storage", "GET", "/artifactory/api/storage/{repo}", storage_api.item, "read", Shape.ARTIFACTORY, Form.API),
     Route(
         "storage",

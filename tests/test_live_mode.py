@@ -117,6 +117,24 @@ def test_a_challenge_without_scope_does_not_stop_the_run(start_server: StartServ
     assert sum(r["outcome"] == "passed" for r in results) >= 8
 
 
+def test_a_target_without_trash_can_makes_its_check_unsupported(start_server: StartServer, tmp_path: Path) -> None:
+    """Where Artifactory's configuration says the trash can is off, restoring from it is unsupported with
+    that evidence, never failed; the other retention checks still run and pass."""
+    live = start_server({**PERMISSIONS_CONFIG, "trashcanEnabled": False})
+    run_live(
+        tmp_path,
+        *("--target", live.url, "--repo", "docker-local", "--username", ADMIN[0], "--password", ADMIN[1]),
+        *("--allow-config-changes", "--capabilities", "retention"),
+    )
+    results = json.loads((tmp_path / "reports" / "latest" / "report.json").read_text())["results"]
+    outcomes = {r["nodeid"].split("::")[1].split("[")[0]: (r["outcome"], r["message"]) for r in results}
+    assert outcomes.pop("test_evicted_tag_comes_back_from_the_trash_can") == (
+        "unsupported",
+        "the target's trash can is off (GET /artifactory/api/system/configuration: trashcanConfig enabled false)",
+    )
+    assert {outcome for outcome, _ in outcomes.values()} == {"passed"}
+
+
 WRITING = {
     **PERMISSIONS_CONFIG,
     "localRepositories": {

@@ -61,6 +61,30 @@ async def system_ping(request: web.Request) -> web.StreamResponse:
     return web.Response(text="OK", content_type="text/plain")
 
 
+# The part of Artifactory's global configuration descriptor (artifactory.config.xml) refregistry
+# has: the trash can, whose setting clients read to know whether deleted tags can come back.
+CONFIGURATION = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<config xmlns="http://artifactory.jfrog.org/xsd/3.1.24">
+    <trashcanConfig>
+        <enabled>{enabled}</enabled>
+        <allowPermDeletes>false</allowPermDeletes>
+        <retentionPeriodDays>14</retentionPeriodDays>
+    </trashcanConfig>
+</config>
+"""
+
+
+async def system_configuration(request: web.Request) -> web.StreamResponse:
+    """``GET /api/system/configuration``: the global configuration descriptor, to an admin only."""
+    st = state(request)
+    if not st.config.is_admin(context(request).user):
+        raise RegistryError(Code.DENIED, "the system configuration needs an admin")
+    # The configured setting, as Artifactory reports it: a trash can that does not keep what it
+    # should (the trash-not-kept fault) still reads as enabled here.
+    text = CONFIGURATION.format(enabled=str(st.config.trashcan).lower())
+    return web.Response(text=text, content_type="application/xml")
+
+
 async def system_version(request: web.Request) -> web.StreamResponse:
     st = state(request)
     doc = {
