@@ -13,7 +13,8 @@ from fixtures.content import images
 from fixtures.content.oci_discovery_content import config_artifact
 from fixtures.services.process import RefRegistryProcess
 from tests.conftest import ADMIN
-from tests.fault_probes import IMAGE, admin, in_repo, probe, remote_of_itself
+from tests.fault_probes import IMAGE, admin, probe
+from tests.fault_probes_repositories import in_repo, remote_of_itself
 
 
 @probe("list-platforms-stripped")
