@@ -22,6 +22,7 @@ import pytest
 import requests
 
 from fixtures.clients.engine import Engine
+from fixtures.clients.enginetrust import untrusted_reason
 from fixtures.clients.registry import RegistryClient, Session
 from fixtures.services import tlsfront
 from fixtures.services.private_engine import PrivateEngine, beside, private_engine
@@ -35,10 +36,22 @@ UNTRUSTED = r"(self-signed certificate in certificate chain|unable to get local 
 REDIRECT = range(300, 400)
 
 
+@pytest.fixture
+def engine_trusts(target: Target, tls_endpoint: Endpoint, docker: Engine) -> None:
+    """The local engine verifies the target's certificate and trusts it: an embedded stack's CA is in
+    certs.d (the harness put it there); a live target's must be already, or in the system's CA store."""
+    if target.run is None:
+        reason = untrusted_reason(docker.client.info().get("RegistryConfig") or {}, tls_endpoint.registry_host)
+        if reason:
+            pytest.skip(reason)
+
+
+@pytest.mark.usefixtures("engine_trusts")
 def test_push_with_the_ca_in_certs_d_succeeds(
     docker: Engine, tls_endpoint: Endpoint, target: Target, image_name: str
 ) -> None:
-    """With the CA in /etc/docker/certs.d/<host:port>/ the push verifies and succeeds, no engine restart."""
+    """With the CA in /etc/docker/certs.d/<host:port>/ (or the system's store) the push verifies and succeeds,
+    no engine restart."""
     ref = tls_endpoint.image_ref(image_name, "1")
     docker.build(ref, {"tls.bin": image_name.encode()})
     docker.sign_in(tls_endpoint.registry_host, target.deployer)
@@ -59,7 +72,10 @@ def test_push_without_the_ca_fails_with_unknown_authority(docker: Engine, endpoi
 def run_ca(target: Target, tls_endpoint: Endpoint) -> tuple[str, Path]:
     """(run id, CA file) of an embedded TLS stack: checks that change /etc/hosts and certs.d need both."""
     if target.run is None or not isinstance(target.verify, str):
-        pytest.skip("this check writes /etc/hosts and certs.d for names of its own: embedded stacks only")
+        pytest.skip(
+            "this check writes /etc/hosts and certs.d for names of its own: embedded stacks only "
+            "(on a live target they are the user's)"
+        )
     return target.run, Path(target.verify)
 
 
@@ -139,7 +155,10 @@ def insecure_engine(
     --insecure-registry for that host:port, not trusting the stack's CA (its certs.d entry withdrawn); a
     plain-HTTP stack is named at its network address, where nothing makes it insecure but the flag."""
     if target.run is None:
-        pytest.skip("starts a second engine and changes certs.d on this machine: embedded stacks only")
+        pytest.skip(
+            "starts a second engine and changes certs.d on this machine: embedded stacks only "
+            "(on a live target they are the user's)"
+        )
     with contextlib.ExitStack() as cleanup:  # undone in reverse, whatever failed
         client = docker_sdk.from_env(timeout=120)
         cleanup.callback(client.close)

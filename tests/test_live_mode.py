@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,16 +21,9 @@ from fixtures.clients.registry import RegistryClient
 from fixtures.services.process import RefRegistryProcess
 from fixtures.stacks.pki import RunCA
 from tests.conftest import ADMIN, PERMISSIONS_CONFIG, StartServer
+from tests.live_runs import folders, results, run_live, settings_of
 
 pytestmark = pytest.mark.engine
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def run_live(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "pytest", "conformance", "-q", "-p", "no:cacheprovider", "--no-header"]
-    argv += ["--report-dir", str(tmp_path / "reports"), *args]
-    return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
 
 
 @pytest.fixture
@@ -165,19 +157,6 @@ def test_a_live_run_that_writes_everywhere_leaves_nothing_behind(start_server: S
     assert settings_of(live) == before
 
 
-def settings_of(live: RefRegistryProcess) -> dict[str, dict]:
-    """Every repository's settings, by key (GET /api/repositories, then each)."""
-    api = f"{live.url}/artifactory/api/repositories"
-    keys = [r["key"] for r in requests.get(api, auth=ADMIN, timeout=30).json()]
-    return {key: requests.get(f"{api}/{key}", auth=ADMIN, timeout=30).json() for key in keys}
-
-
-def folders(live: RefRegistryProcess, repo: str) -> list[str]:
-    """The top-level folders of ``repo`` (storage API), where every image of a run would lie."""
-    answer = requests.get(f"{live.url}/artifactory/api/storage/{repo}", auth=ADMIN, timeout=30)
-    return [child["uri"] for child in answer.json().get("children", [])]
-
-
 @pytest.fixture
 def cncf_registry(tmp_path: Path) -> Iterator[str]:
     """The CNCF registry (Debian's docker-registry), started by hand on loopback as a new user would."""
@@ -242,8 +221,7 @@ def test_live_certificate_report_names_what_needs_attention(tmp_path: Path) -> N
             *("--target", f"https://localhost:{port}", "--ca-bundle", str(ca.cert_path)),
             *("--username", ADMIN[0], "--password", ADMIN[1], "--capabilities", "tls"),
         )
-    report = json.loads((tmp_path / "reports" / "latest" / "report.json").read_text())
-    outcome = {r["nodeid"].split("::")[1].split("[")[0]: r for r in report["results"]}
+    outcome = results(tmp_path)
     expiry = outcome["test_certificate_is_valid_for_weeks_ahead"]
     assert expiry["outcome"] == "failed", done.stdout[-2000:]
     assert f"the certificate of localhost:{port} expires {soon:%Y-%m-%d}" in expiry["message"]
