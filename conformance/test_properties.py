@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fixtures.clients.admin import AdminClient
+from fixtures.clients.probe import INDEXES, ProbeImage
 from fixtures.clients.registry import RegistryClient
 from fixtures.content import images
 from fixtures.stacks.defs import Endpoint
@@ -48,3 +49,35 @@ def test_storage_api_presents_artifactorys_layout(
     folder = admin.storage(endpoint.repo, f"{image_name}/1", expect=200)
     children = {c["uri"].strip("/") for c in folder.json()["children"]}
     assert children == {"manifest.json", *(b.digest.replace(":", "__") for b in image.blobs)}
+
+
+# -- an image that exists: what a read-only run reads (--probe-image) --------------------------------
+def item_folder(probe_image: ProbeImage) -> str:
+    """Where Artifactory keeps the manifest item: the tag's folder, or the digest's for an image named by it."""
+    return f"{probe_image.name}/{probe_image.reference}"
+
+
+@pytest.mark.read_only
+def test_existing_manifest_item_carries_its_docker_properties(
+    admin: AdminClient, endpoint: Endpoint, probe_image: ProbeImage
+) -> None:
+    """The manifest item of an existing image carries docker.manifest, docker.manifest.digest, docker.repoName
+    and sha256, agreeing with the manifest the registry serves."""
+    item = "list.manifest.json" if probe_image.media_type in INDEXES else "manifest.json"
+    found = admin.properties(endpoint.repo, f"{item_folder(probe_image)}/{item}")
+    assert found.get("docker.manifest.digest") == [probe_image.digest], found
+    assert found.get("docker.manifest") == [probe_image.reference]
+    assert found.get("docker.repoName") == [probe_image.name]
+    assert found.get("sha256") == [probe_image.digest.removeprefix("sha256:")]
+
+
+@pytest.mark.read_only
+def test_storage_api_lists_an_existing_images_layout(
+    admin: AdminClient, endpoint: Endpoint, probe_image: ProbeImage
+) -> None:
+    """The folder of an existing image manifest holds manifest.json and a sha256__<hex> file per layer and config."""
+    if probe_image.media_type in INDEXES:
+        pytest.skip(f"--probe-image {probe_image.ref} is an index: its folder holds list.manifest.json alone")
+    folder = admin.storage(endpoint.repo, item_folder(probe_image), expect=200)
+    children = {c["uri"].strip("/") for c in folder.json()["children"]}
+    assert children >= {"manifest.json", *(b.digest.replace(":", "__") for b in probe_image.blobs)}, children
