@@ -13,7 +13,8 @@ from fixtures.clients.registry import RegistryClient, parse_challenge
 from fixtures.stacks.defs import Endpoint
 from fixtures.targets import Target
 
-pytestmark = [pytest.mark.capability("login"), pytest.mark.auth]
+# docker login is a GET of /v2/ and of the realm: every check here reads only.
+pytestmark = [pytest.mark.capability("login"), pytest.mark.auth, pytest.mark.read_only]
 
 
 def admin_of(target: Target) -> tuple[str, str]:

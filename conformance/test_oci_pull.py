@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from fixtures.clients.probe import ProbeImage, sha256
 from fixtures.clients.registry import RegistryClient, error_code
 from fixtures.content import oci_content
 from fixtures.content.images import OCI_INDEX, OCI_MANIFEST, Image
@@ -27,6 +28,7 @@ def pushed(registry: RegistryClient, image_name: str) -> Image:
     return image
 
 
+@pytest.mark.read_only
 def test_v2_answers_200_with_the_api_version(registry: RegistryClient) -> None:
     """GET /v2/ answers 200 to an authenticated client, naming the API version registry/2.0."""
     answer = registry.request("GET", "/v2/", expect=200)
@@ -118,3 +120,67 @@ def test_index_is_served_by_digest_as_pushed(registry: RegistryClient, image_nam
     assert answer.content == listing.manifest.data, f"served other bytes: {answer.text[:300]}"
     child = registry.manifest(image_name, arm.digest, accept=OCI_MANIFEST, expect=200)
     assert child.content == arm.manifest.data, shown(child)
+
+
+# -- an image that exists: what a read-only run reads (--probe-image) --------------------------------
+SMALL = 16 * 1024 * 1024  # blobs read whole to verify their digest; larger ones are only HEADed
+
+
+@pytest.mark.read_only
+@pytest.mark.parametrize("method", ["HEAD", "GET"])
+@pytest.mark.parametrize("by", ["tag", "digest"])
+def test_existing_manifest_answers_its_digest_type_and_length(
+    registry: RegistryClient, probe_image: ProbeImage, method: str, by: str
+) -> None:
+    """HEAD and GET of an existing manifest, by tag and by digest: 200, the digest of the bytes served,
+    their media type and length; GET's bytes hash to that digest."""
+    if by == "tag" and probe_image.tag is None:
+        pytest.skip(f"--probe-image {probe_image.ref} names no tag")
+    url = f"{probe_image.name}/manifests/{probe_image.tag if by == 'tag' else probe_image.digest}"
+    answer = registry.request(method, url, headers={"Accept": probe_image.media_type}, expect=200)
+    assert answer.headers.get("Docker-Content-Digest") == probe_image.digest, shown(answer)
+    assert answer.headers.get("Content-Type", "").split(";")[0] == probe_image.media_type, shown(answer)
+    assert answer.headers.get("Content-Length") == str(len(probe_image.manifest)), shown(answer)
+    if method == "GET":
+        assert sha256(answer.content) == probe_image.digest, f"served bytes hash to {sha256(answer.content)}"
+
+
+@pytest.mark.read_only
+def test_existing_blobs_answer_head_and_get_with_their_digest(
+    registry: RegistryClient, probe_image: ProbeImage
+) -> None:
+    """HEAD of each blob of an existing image answers 200 with its size; GET serves bytes that hash to its
+    digest (blobs up to 16 MiB); an absent blob is 404."""
+    registry.request("HEAD", f"{probe_image.name}/blobs/{ABSENT_DIGEST}", expect=404)
+    for blob in probe_image.blobs:
+        answer = registry.request("HEAD", f"{probe_image.name}/blobs/{blob.digest}", expect=200)
+        assert answer.headers.get("Content-Length") == str(blob.size), shown(answer)
+        if blob.size <= SMALL:
+            served = registry.request("GET", f"{probe_image.name}/blobs/{blob.digest}", expect=200).content
+            assert sha256(served) == blob.digest, f"{blob.digest}: served bytes hash to {sha256(served)}"
+
+
+@pytest.mark.read_only
+def test_existing_blob_range_request_answers_206_with_those_bytes(
+    registry: RegistryClient, probe_image: ProbeImage
+) -> None:
+    """GET of an existing image's config blob with Range: bytes=10-29 answers 206, its Content-Range and
+    exactly those 20 bytes of the whole."""
+    config = probe_image.blobs[0]
+    if config.size < 30:
+        pytest.skip(f"the config blob of {probe_image.ref} has {config.size} bytes, fewer than the 30 the range needs")
+    whole = registry.blob(probe_image.name, config.digest, expect=200).content
+    url = f"{probe_image.name}/blobs/{config.digest}"
+    answer = registry.request("GET", url, headers={"Range": "bytes=10-29"}, expect=206)
+    assert answer.headers.get("Content-Range") == f"bytes 10-29/{config.size}", shown(answer)
+    assert answer.content == whole[10:30]
+
+
+@pytest.mark.read_only
+def test_absent_manifests_of_an_existing_image_are_refused(registry: RegistryClient, probe_image: ProbeImage) -> None:
+    """Beside an existing image: manifests/.INVALID_MANIFEST_NAME answers 404 to HEAD and GET; a malformed
+    digest 400 or 404 with an error code the spec defines."""
+    for method in ("HEAD", "GET"):
+        registry.request(method, f"{probe_image.name}/manifests/.INVALID_MANIFEST_NAME", expect=404)
+    answer = registry.manifest(probe_image.name, "sha256:totallywrong", accept=OCI_MANIFEST, expect={400, 404})
+    assert error_code(answer) in SPEC_ERROR_CODES, shown(answer)

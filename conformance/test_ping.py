@@ -11,7 +11,7 @@ from fixtures.clients.registry import RegistryClient, parse_challenge
 from fixtures.stacks.defs import Endpoint
 from fixtures.targets import Target
 
-pytestmark = pytest.mark.capability("ping")
+pytestmark = [pytest.mark.capability("ping"), pytest.mark.read_only]  # GETs only
 
 
 @pytest.mark.artifactory

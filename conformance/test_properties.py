@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fixtures.clients.admin import AdminClient
+from fixtures.clients.probe import INDEXES, ProbeImage
 from fixtures.clients.registry import RegistryClient
 from fixtures.content import images
 from fixtures.stacks.defs import Endpoint
@@ -48,3 +49,39 @@ def test_storage_api_presents_artifactorys_layout(
     folder = admin.storage(endpoint.repo, f"{image_name}/1", expect=200)
     children = {c["uri"].strip("/") for c in folder.json()["children"]}
     assert children == {"manifest.json", *(b.digest.replace(":", "__") for b in image.blobs)}
+
+
+# -- an image that exists: what a read-only run reads (--probe-image) --------------------------------
+def manifest_item(admin: AdminClient, endpoint: Endpoint, probe_image: ProbeImage) -> str:
+    """The manifest item's path, found by its digest property (an image named by digest lies in the
+    folder of any of its tags, or of its digest when it has none); its tag's, when it was named by one."""
+    uris = admin.search_properties([endpoint.repo], **{"docker.manifest.digest": probe_image.digest})
+    paths = [u.split(f"/api/storage/{endpoint.repo}/", 1)[-1] for u in uris]
+    mine = [p for p in paths if p.startswith(f"{probe_image.name}/")]
+    assert mine, f"no item of {probe_image.name} has docker.manifest.digest={probe_image.digest}: {paths[:10]}"
+    return next((p for p in mine if p.startswith(f"{probe_image.name}/{probe_image.tag}/")), mine[0])
+
+
+@pytest.mark.read_only
+def test_existing_manifest_item_carries_its_docker_properties(
+    admin: AdminClient, endpoint: Endpoint, probe_image: ProbeImage
+) -> None:
+    """Property search by digest finds the manifest item of an existing image; it carries docker.manifest
+    (its folder), docker.repoName and sha256, agreeing with the manifest the registry serves."""
+    item = manifest_item(admin, endpoint, probe_image)
+    found = admin.properties(endpoint.repo, item)
+    assert found.get("docker.manifest") == [item.split("/")[-2]], found
+    assert found.get("docker.repoName") == [probe_image.name]
+    assert found.get("sha256") == [probe_image.digest.removeprefix("sha256:")]
+
+
+@pytest.mark.read_only
+def test_storage_api_lists_an_existing_images_layout(
+    admin: AdminClient, endpoint: Endpoint, probe_image: ProbeImage
+) -> None:
+    """The folder of an existing image manifest holds manifest.json and a sha256__<hex> file per layer and config."""
+    if probe_image.media_type in INDEXES:
+        pytest.skip(f"--probe-image {probe_image.ref} is an index: its folder holds list.manifest.json alone")
+    folder = admin.storage(endpoint.repo, manifest_item(admin, endpoint, probe_image).rsplit("/", 1)[0], expect=200)
+    children = {c["uri"].strip("/") for c in folder.json()["children"]}
+    assert children >= {"manifest.json", *(b.digest.replace(":", "__") for b in probe_image.blobs)}, children

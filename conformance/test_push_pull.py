@@ -6,6 +6,7 @@ import pytest
 
 from fixtures.clients.admin import AdminClient
 from fixtures.clients.engine import EXISTS, PUSHED, Engine
+from fixtures.clients.probe import ProbeImage
 from fixtures.clients.registry import RegistryClient
 from fixtures.content import images
 from fixtures.stacks.defs import Endpoint
@@ -100,3 +101,17 @@ def test_manifest_put_answers_the_digest_of_what_was_sent(registry: RegistryClie
     answer = registry.push(image, image_name, "1", expect=201)
     assert answer.headers.get("Docker-Content-Digest") == image.digest
     assert answer.headers.get("Location", "").endswith(f"/manifests/{image.digest}")
+
+
+@pytest.mark.read_only
+def test_existing_image_pulls_with_its_digest(
+    docker: Engine, endpoint: Endpoint, target: Target, probe_image: ProbeImage
+) -> None:
+    """docker pull of an existing image (a pull is GETs and HEADs): the engine records the digest the
+    registry serves for it."""
+    docker.sign_in(endpoint.registry_host, target.admin)
+    ref = endpoint.image_ref(probe_image.name, probe_image.tag)
+    if probe_image.tag is None:
+        ref = f"{endpoint.image_ref(probe_image.name)}@{probe_image.digest}"
+    pulled = docker.pull(ref)
+    assert f"{endpoint.image_ref(probe_image.name)}@{probe_image.digest}" in pulled.attrs["RepoDigests"]

@@ -100,6 +100,7 @@ def test_push_to_a_name_the_certificate_does_not_cover_fails(
     assert errors == [f'Get "https://{unlisted}/v2/": x509: certificate is valid for {", ".join(names)}, not {host}']
 
 
+@pytest.mark.read_only
 # -- plain HTTP and curl -k ---------------------------------------------------------------------------
 def test_plain_http_to_the_tls_port_is_redirected_to_https(
     tls_endpoint: Endpoint, target: Target, anonymous: RegistryClient
@@ -114,6 +115,7 @@ def test_plain_http_to_the_tls_port_is_redirected_to_https(
     assert got == ("https", port, True), f"{answer.status_code} {answer.headers} {answer.text[:200]!r}"
 
 
+@pytest.mark.read_only
 @pytest.mark.artifactory
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 def test_ping_answers_without_verification_as_curl_k_does(
@@ -123,6 +125,7 @@ def test_ping_answers_without_verification_as_curl_k_does(
     _assert_pings(tls_endpoint, curl(False))
 
 
+@pytest.mark.read_only
 @pytest.mark.artifactory
 def test_ping_answers_with_verification_against_the_ca(
     tls_endpoint: Endpoint, target: Target, curl: Callable[[bool | str], Session]
@@ -131,6 +134,7 @@ def test_ping_answers_with_verification_against_the_ca(
     _assert_pings(tls_endpoint, curl(target.verify))
 
 
+@pytest.mark.read_only
 def test_ping_without_the_ca_fails_verification(
     tls_endpoint: Endpoint, run_ca: tuple[str, Path], curl: Callable[[bool | str], Session]
 ) -> None:
@@ -211,6 +215,7 @@ def chain_for(tls_endpoint: Endpoint, name: str) -> list:
     return certchain.served_chain(name, parts.port or 443, name)
 
 
+@pytest.mark.read_only
 def test_certificate_is_valid_for_weeks_ahead(tls_endpoint: Endpoint) -> None:
     """The served certificate is in its validity period and has at least 14 days left."""
     (leaf, *_) = chain_for(tls_endpoint, str(urlsplit(tls_endpoint.registry_url).hostname))
@@ -221,6 +226,7 @@ def test_certificate_is_valid_for_weeks_ahead(tls_endpoint: Endpoint) -> None:
     )
 
 
+@pytest.mark.read_only
 def test_certificate_names_cover_every_name_in_use(target: Target, tls_endpoint: Endpoint) -> None:
     """Each host name clients use gets a certificate that names it (subdomain stacks: every repository's)."""
     uncovered = {}
@@ -231,6 +237,7 @@ def test_certificate_names_cover_every_name_in_use(target: Target, tls_endpoint:
     assert not uncovered, f"certificates do not name the hosts in use: {uncovered}"
 
 
+@pytest.mark.read_only
 def test_certificate_chain_is_complete(target: Target, tls_endpoint: Endpoint) -> None:
     """The server sends a chain in which each certificate is issued by the next, ending at a trusted CA."""
     chain = chain_for(tls_endpoint, str(urlsplit(tls_endpoint.registry_url).hostname))

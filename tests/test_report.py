@@ -33,6 +33,7 @@ def pytest_collection_modifyitems(items):
 
 CHECKS = f"""
 import pytest
+from fixtures.clients.guard import WriteRefused
 from fixtures.report.deviations import Deviation, expect
 from fixtures.report.outcomes import unsupported
 pytestmark = pytest.mark.capability("ping")
@@ -52,6 +53,9 @@ def test_a_errors(broken):
 
 def test_a_skipped():
     pytest.skip("turned off by --capabilities")
+
+def test_a_writes_in_a_read_only_run():
+    raise WriteRefused("--read-only: PUT https://r/v2/x/manifests/1 refused before it was sent")
 
 def test_b_unsupported():
     unsupported("no referrers API (404 on /v2/x/referrers/sha256:...)")
@@ -97,6 +101,7 @@ EXPECTED = {
     "test_b_fails": "failed",
     "test_a_errors": "error",
     "test_a_skipped": "skipped",
+    "test_a_writes_in_a_read_only_run": "error",
     "test_b_unsupported": "unsupported",
     "test_b_deviation": "deviation",
     "test_b_login_passes": "passed",
@@ -109,12 +114,14 @@ def test_report_json_records_every_outcome(suite: pytest.Pytester, workers: list
     result, doc = run(suite, *workers)
     assert result.ret == 1
     assert outcomes(doc) == EXPECTED
-    assert doc["summary"] == {"passed": 2, "failed": 1, "error": 1, "skipped": 1, "unsupported": 1, "deviation": 1}
+    assert doc["summary"] == {"passed": 2, "failed": 1, "error": 2, "skipped": 1, "unsupported": 1, "deviation": 1}
     by_name = {r["nodeid"].split("::")[1]: r for r in doc["results"]}
     assert by_name["test_b_login_passes"]["capability"] == "login"
     assert by_name["test_b_fails"]["stack"] == "nginx-subdomain-tls"
     assert by_name["test_a_errors"]["message"] == "RuntimeError: harness broke"
     assert by_name["test_b_unsupported"]["message"].startswith("no referrers API")
+    # A check that writes in a read-only run is the harness's error, whatever the target did.
+    assert by_name["test_a_writes_in_a_read_only_run"]["message"].startswith("--read-only: PUT https://r/v2/x")
     assert set(doc["run"]) == {"id", "started", "finished", "argv", "versions"}
 
 
@@ -123,7 +130,7 @@ def test_junit_and_html_agree_with_the_json(suite: pytest.Pytester) -> None:
     run(suite)
     latest = suite.path / "reports" / "latest"
     junit = ET.parse(latest / "junit.xml").getroot()
-    assert (junit.get("tests"), junit.get("failures"), junit.get("errors")) == ("7", "1", "1")
+    assert (junit.get("tests"), junit.get("failures"), junit.get("errors")) == ("8", "1", "2")
     page = (latest / "report.html").read_text()
     assert "<th>nginx-subdomain-tls</th>" in page and "<th>login</th>" in page
     assert "test_b_fails" in page
