@@ -131,6 +131,13 @@ def labels_become_properties(server: RefRegistryProcess) -> None:
     assert props.get("docker.label.team") == ["platform"]
 
 
+@probe("repo-name-property-missing")
+def manifest_item_names_its_image(server: RefRegistryProcess) -> None:
+    admin(server).push(IMAGE, "app", "1")
+    url = f"{server.url}/artifactory/api/storage/docker-local/app/1/manifest.json?properties"
+    assert requests.get(url, auth=ADMIN, timeout=30).json()["properties"].get("docker.repoName") == ["app"]
+
+
 @probe("delete-shared-blobs")
 def deleting_a_tag_keeps_shared_layers(server: RefRegistryProcess) -> None:
     reg = admin(server)

@@ -6,8 +6,22 @@ content negotiation of manifest lists.
 
 from __future__ import annotations
 
-from .catalogue import fault, on
-from .rewrites import without_request_header
+import json
+
+from aiohttp import web
+
+from .catalogue import Handler, fault, on
+from .rewrites import json_body, without_request_header
+
+
+async def repo_name_dropped(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    doc = json_body(response) if "properties" in request.query else None
+    if isinstance(doc, dict) and isinstance(response, web.Response):
+        doc.get("properties", {}).pop("docker.repoName", None)
+        response.body = json.dumps(doc).encode()
+    return response
+
 
 fault(
     "promote-skips-validation",
@@ -78,4 +92,11 @@ fault(
     "A manifest list or OCI index is served to a client whose Accept names only single-image types.",
     ("multiarch",),
     rewrites=(on("manifest", "GET", "HEAD")(without_request_header("Accept")),),
+)
+fault(
+    "repo-name-property-missing",
+    "Manifest items carry no docker.repoName property (an item copied in by an import that set only the "
+    "manifest's own properties): searches and tools keyed on the image name find nothing.",
+    ("properties",),
+    rewrites=(on("storage", "GET")(repo_name_dropped),),
 )
