@@ -20,6 +20,15 @@ pytestmark = pytest.mark.capability("oci_pull")
 TAG = "tagtest0"
 
 
+@pytest.mark.read_only
+def test_an_image_nobody_pushed_answers_404_with_a_spec_error_code(registry: RegistryClient) -> None:
+    """tags/list and a manifest of an image nobody pushed answer 404 with the spec's JSON error (NAME_UNKNOWN,
+    MANIFEST_UNKNOWN): how a client tells a missing image from a wrong URL."""
+    name = "conformance-nobody-pushed-this"
+    for answer in (registry.tags(name, expect=404), registry.manifest(name, "1", expect=404)):
+        assert error_code(answer) in {"NAME_UNKNOWN", "MANIFEST_UNKNOWN"}, shown(answer)
+
+
 @pytest.fixture
 def pushed(registry: RegistryClient, image_name: str) -> Image:
     """A fresh OCI image (config, layer, manifest with unknown fields) under ``image_name:tagtest0``."""

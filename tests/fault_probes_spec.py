@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 
 import requests
 
-from fixtures.clients.registry import RegistryClient
+from fixtures.clients.registry import RegistryClient, error_code
 from fixtures.content import images
 from fixtures.content.oci_discovery_content import config_artifact
 from fixtures.services.process import RefRegistryProcess
@@ -77,6 +77,11 @@ def manifest_keeps_its_media_type(server: RefRegistryProcess) -> None:
 def malformed_references_are_client_errors(server: RefRegistryProcess) -> None:
     for reference in (".bad", "sha256:totallywrong"):
         assert admin(server).manifest("app", reference).status_code in (400, 404)
+
+
+@probe("error-pages-replace-404")
+def unknown_image_answers_the_spec_error(server: RefRegistryProcess) -> None:
+    assert error_code(admin(server).tags("nobody-pushed")) == "NAME_UNKNOWN"
 
 
 @probe("unknown-fields-dropped")

@@ -127,6 +127,20 @@ def test_a_target_without_trash_can_makes_its_check_unsupported(start_server: St
     assert {outcome for outcome, _ in outcomes.values()} == {"passed"}
 
 
+def test_error_pages_instead_of_errors_do_not_stop_the_run(start_server: StartServer, tmp_path: Path) -> None:
+    """A target whose 404s are HTML pages (a proxy's error pages) but whose root takes uploads: the start-up
+    probe says so in a note and lets the run go; the check of the spec's 404 error fails."""
+    live = start_server(PERMISSIONS_CONFIG, ("error-pages-replace-404",))
+    done = run_live(
+        tmp_path,
+        *("--target", live.url, "--repo", "docker-local", "--username", ADMIN[0], "--password", ADMIN[1]),
+        *("--capabilities", "ping,oci_pull"),
+    )
+    assert "takes uploads: the method fits, the run goes on" in done.stdout, done.stdout[-2000:]
+    outcome = results(tmp_path)["test_an_image_nobody_pushed_answers_404_with_a_spec_error_code"]["outcome"]
+    assert outcome == "failed"
+
+
 WRITING = {
     **PERMISSIONS_CONFIG,
     "localRepositories": {

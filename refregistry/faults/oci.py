@@ -17,7 +17,7 @@ from ..handlers.base import context, state
 from ..storage.blobs import DIGEST
 from ..validation import TAG, ParsedManifest, check_digest, is_digest
 from .catalogue import Handler, fault, on
-from .rewrites import accepted_despite, crash_on, header, status, without_header
+from .rewrites import accepted_despite, crash_on, error_page, header, status, without_header
 
 
 def _open_session(request: web.Request) -> str | None:
@@ -268,4 +268,11 @@ fault(
     "Blob DELETE answers 202 but keeps the blob: it is still served afterwards.",
     ("oci_management",),
     rewrites=(on("blob", "DELETE")(accepted_despite(Code.UNSUPPORTED)),),
+)
+fault(
+    "error-pages-replace-404",
+    "A proxy's own error page replaces the registry's 404 answers: an image nobody pushed answers an HTML page "
+    "instead of the spec's JSON error (NAME_UNKNOWN, MANIFEST_UNKNOWN), so clients cannot tell it from a wrong URL.",
+    ("oci_pull",),
+    rewrites=(on("manifest", "GET", "HEAD")(error_page(404)), on("tags", "GET")(error_page(404))),
 )

@@ -92,6 +92,21 @@ def accepted_despite(code: Code) -> Wrap:
     return wrap
 
 
+def error_page(status: int) -> Wrap:
+    """An error answer of ``status`` becomes an HTML page, as a proxy's own error pages replace the registry's."""
+
+    async def wrap(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except RegistryError as err:
+            if err.status != status:
+                raise
+            page = f"<html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>"
+            return web.Response(status=status, text=page, content_type="text/html")
+
+    return wrap
+
+
 def json_body(response: web.StreamResponse) -> Any:
     """The JSON document an answer carries, None if it carries none (a streamed answer)."""
     if isinstance(response, web.Response) and isinstance(response.body, bytes):
