@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -70,3 +73,15 @@ def registry(server: RefRegistryProcess) -> RegistryClient:
 def api_registry(server: RefRegistryProcess) -> RegistryClient:
     """admin on docker-local through Artifactory's /artifactory/api/docker/<repo>/v2 form."""
     return RegistryClient(server.url, "/artifactory/api/docker/docker-local/v2/", ADMIN)
+
+
+@contextlib.contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A real HTTP server on loopback answering with ``handler``: its URL while it runs."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from fixtures.report.detect import detect
 from fixtures.stacks.defs import Method, Proxy, Registry, Stack
 from fixtures.targets import Target
-from tests.conftest import PERMISSIONS_CONFIG, StartServer
+from tests.conftest import PERMISSIONS_CONFIG, StartServer, serving
 
 
 class BasicOnly(BaseHTTPRequestHandler):
@@ -32,11 +31,8 @@ class BasicOnly(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def basic_only() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BasicOnly)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(BasicOnly) as url:
+        yield url
 
 
 def live(url: str) -> Target:
