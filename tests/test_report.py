@@ -136,6 +136,28 @@ def test_junit_and_html_agree_with_the_json(suite: pytest.Pytester) -> None:
     assert "test_b_fails" in page
 
 
+def test_a_password_that_is_a_word_leaves_check_names_alone(suite: pytest.Pytester) -> None:
+    """With --password password, check names keep the word (CI keeps a test's history by its name);
+    the failure message that quotes the password loses it."""
+    suite.makepyfile(
+        test_words="""
+import pytest
+pytestmark = pytest.mark.capability("login")
+
+def test_wrong_password_is_refused():
+    assert False, "the realm was sent password"
+"""
+    )
+    suite.runpytest_subprocess("-p", "fixtures.plugin", "--password", "password", "test_words.py")
+    latest = suite.path / "reports" / "latest"
+    (result,) = json.loads((latest / "report.json").read_text())["results"]
+    assert result["nodeid"] == "test_words.py::test_wrong_password_is_refused"
+    assert result["message"] == "the realm was sent ***"
+    names = [case.get("name") for case in ET.parse(latest / "junit.xml").getroot().iter("testcase")]
+    assert names == ["test_wrong_password_is_refused"]
+    assert "test_wrong_password_is_refused" in (latest / "report.html").read_text()
+
+
 def test_no_secret_reaches_any_file(suite: pytest.Pytester) -> None:
     """A password from the command line and from a failure message is scrubbed everywhere."""
     run(suite)
