@@ -158,6 +158,38 @@ def test_wrong_password_is_refused():
     assert "test_wrong_password_is_refused" in (latest / "report.html").read_text()
 
 
+def test_a_conditional_deviation_that_did_not_show_is_noted(suite: pytest.Pytester) -> None:
+    """A deviation that shows only under some conditions (not strict) and passed this run is a pass with
+    its own note, not a plain pass; a strict one that passes fails the run."""
+    suite.makepyfile(
+        test_conditional="""
+import pytest
+from fixtures.report.deviations import Deviation, expect
+pytestmark = pytest.mark.capability("ping")
+
+@pytest.fixture
+def sometimes(request):
+    expect(request.node, Deviation("p", "c", "answers 502 behind Apache", "seen here", always=False))
+
+@pytest.fixture
+def always(request):
+    expect(request.node, Deviation("p", "c", "answers 500", "seen here"))
+
+def test_not_shown(sometimes):
+    pass
+
+def test_strict_passes(always):
+    pass
+"""
+    )
+    suite.runpytest_subprocess("-p", "fixtures.plugin", "test_conditional.py")
+    results = json.loads((suite.path / "reports" / "latest" / "report.json").read_text())["results"]
+    by_name = {r["nodeid"].split("::")[1]: r for r in results}
+    assert by_name["test_not_shown"]["outcome"] == "passed"
+    assert by_name["test_not_shown"]["note"] == "deviation not observed: answers 502 behind Apache (seen here)"
+    assert by_name["test_strict_passes"]["outcome"] == "failed"
+
+
 def test_no_secret_reaches_any_file(suite: pytest.Pytester) -> None:
     """A password from the command line and from a failure message is scrubbed everywhere."""
     run(suite)
