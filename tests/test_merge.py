@@ -1,4 +1,4 @@
-"""Merging the reports of a sharded matrix: merge()'s rules, ``regconf merge``, and three real shards.
+"""Merging the reports of a sharded matrix: merge()'s rules, ``regconf merge``, ``--merge``, and three real shards.
 
 The rules are tried on crafted report.json documents (tests/crafted_reports.py); the acceptance
 is the end-to-end test: three shard runs, one stack each, merged, equal the unsharded run.
@@ -17,6 +17,8 @@ from fixtures.report.merge import MergeError, merge
 from fixtures.report.outcomes import Report, Result
 from tests.crafted_reports import PLAIN, TLS, report, result
 from tests.test_compare_runs import ROOT, regconf, write
+
+pytest_plugins = ["pytester"]
 
 HA = "ha-haproxy-repopath-tls"
 
@@ -154,6 +156,59 @@ def test_regconf_merge_exits_2_in_one_line_when_it_cannot_merge(tmp_path: Path) 
     )
     assert not (tmp_path / "out").exists()
     assert regconf("merge", a).returncode == 2  # no -o: argparse's usage error
+
+
+CHECKS = """
+import os
+import pytest
+pytestmark = pytest.mark.capability("ping")
+
+@pytest.mark.parametrize("stack", [os.environ["SHARD"]])
+def test_steady(stack):
+    pass
+"""
+
+
+@pytest.fixture
+def suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    pytester.makepyfile(test_checks=CHECKS)
+    return pytester
+
+
+def run_shard(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, name: str, *args: str) -> pytest.RunResult:
+    monkeypatch.setenv("SHARD", name)
+    return suite.runpytest_subprocess("-p", "fixtures.plugin", "--report-dir", name, *args)
+
+
+def test_merge_option_folds_earlier_shards_into_this_runs_report(
+    suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_shard(suite, monkeypatch, "one").ret == 0
+    first = (suite.path / "one" / "latest").resolve()
+    result = run_shard(suite, monkeypatch, "two", "--merge", str(first))
+    assert result.ret == 0
+    result.stdout.fnmatch_lines([f"*--merge: merged with run {first.name}"])
+    doc = json.loads((suite.path / "two" / "latest" / "report.json").read_text())
+    assert nodeids(doc) == ["test_checks.py::test_steady[one]", "test_checks.py::test_steady[two]"]
+    assert doc["run"]["id"] == (suite.path / "two" / "latest").resolve().name
+    assert [s["id"] for s in doc["shards"]] == [first.name, doc["run"]["id"]]
+
+
+def test_merge_option_stops_on_an_unreadable_report_and_refuses_a_check_run_twice(
+    suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exit status 4 both times: before the run for a path, after it for a check this run ran too."""
+    unreadable = run_shard(suite, monkeypatch, "one", "--merge", "nowhere.json")
+    assert unreadable.ret == pytest.ExitCode.USAGE_ERROR
+    assert unreadable.stderr.lines[0].startswith("ERROR: --merge: nowhere.json: cannot read it (")
+    assert run_shard(suite, monkeypatch, "one").ret == 0
+    again = run_shard(suite, monkeypatch, "one", "--merge", str(suite.path / "one" / "latest"))
+    assert again.ret == pytest.ExitCode.USAGE_ERROR
+    again.stdout.fnmatch_lines(
+        ["*--merge: check test_checks.py::test_steady?one? is in run * the report is this run's alone"]
+    )
+    assert "shards" not in json.loads((suite.path / "one" / "latest" / "report.json").read_text())
 
 
 STACKS = ("direct-repopath-plain", "direct-repopath-tls", "distribution-direct-repopath-plain")
