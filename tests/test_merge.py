@@ -91,6 +91,9 @@ def test_a_report_given_twice_is_taken_once_and_two_reports_of_one_run_are_refus
         merge([A, impostor], [])
     with pytest.raises(MergeError, match="no reports"):
         merge([], [])
+    partial: dict = {**B, "run": {"id": "run-b"}}
+    with pytest.raises(MergeError, match=r"^run run-b lacks argv, finished, started, versions: not a whole report"):
+        merge([A, partial], [])  # type: ignore[list-item]  # a report.json without its run's fields
 
 
 def test_versions_agreed_are_one_and_differing_are_named_per_shard() -> None:
