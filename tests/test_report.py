@@ -132,7 +132,7 @@ def test_junit_and_html_agree_with_the_json(suite: pytest.Pytester) -> None:
     junit = ET.parse(latest / "junit.xml").getroot()
     assert (junit.get("tests"), junit.get("failures"), junit.get("errors")) == ("8", "1", "2")
     page = (latest / "report.html").read_text()
-    assert "<th>nginx-subdomain-tls</th>" in page and "<th>login</th>" in page
+    assert '<tr data-stack="nginx-subdomain-tls">' in page and 'data-capability="login"' in page
     assert "test_b_fails" in page
 
 
