@@ -21,8 +21,9 @@ need_root() {
 }
 
 # package:command pairs; a package counts as present if its command is on PATH (or in an
-# sbin directory, which a non-root PATH may lack) or dpkg lists it as installed.
-PACKAGES=(docker.io:dockerd skopeo:skopeo docker-registry:docker-registry iptables:iptables debootstrap:debootstrap)
+# sbin directory, which a non-root PATH may lack) or dpkg lists it as installed.  chromium is for
+# tests/test_report_html.py, which opens report.html in it, headless, from a local file.
+PACKAGES=(docker.io:dockerd skopeo:skopeo docker-registry:docker-registry iptables:iptables debootstrap:debootstrap chromium:chromium)
 
 has_command() {
     command -v "$1" >/dev/null 2>&1 || [[ -x /usr/sbin/$1 || -x /sbin/$1 ]]

@@ -132,7 +132,7 @@ def test_junit_and_html_agree_with_the_json(suite: pytest.Pytester) -> None:
     junit = ET.parse(latest / "junit.xml").getroot()
     assert (junit.get("tests"), junit.get("failures"), junit.get("errors")) == ("8", "1", "2")
     page = (latest / "report.html").read_text()
-    assert "<th>nginx-subdomain-tls</th>" in page and "<th>login</th>" in page
+    assert '<tr data-stack="nginx-subdomain-tls">' in page and 'data-capability="login"' in page
     assert "test_b_fails" in page
 
 
@@ -241,3 +241,26 @@ def test_http_log_records_exchanges_with_secrets_redacted(echo: str) -> None:
 def test_redact_hides_url_credentials() -> None:
     """user:password@ in a URL is hidden."""
     assert redact("https://admin:pw@art.local/v2/") == "https://***:***@art.local/v2/"
+
+
+def test_a_deviation_keeps_its_http_exchange_for_report_html(suite: pytest.Pytester) -> None:
+    """As a failure's, a deviation's exchanges reach report.html: it shows what the departure looked like."""
+    suite.makepyfile(
+        test_exchange="""
+import pytest
+import requests
+from fixtures.report.collect import LOGS, attach_http_log
+from fixtures.report.deviations import Deviation, expect
+pytestmark = pytest.mark.capability("catalog")
+
+def test_b_lists_tags_unsorted(request):
+    expect(request.node, Deviation("p", "c", "lists tags in storage order", "seen here"))
+    session = requests.Session()
+    attach_http_log(request.node, session)
+    request.node.stash[LOGS][0].exchanges.append("> GET http://r/v2/x/tags/list\\n< 200 OK")
+    assert False, "storage order"
+"""
+    )
+    suite.runpytest_subprocess("-p", "fixtures.plugin", "test_exchange.py")
+    page = (suite.path / "reports" / "latest" / "report.html").read_text()
+    assert "lists tags in storage order" in page and "&gt; GET http://r/v2/x/tags/list" in page
