@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from fixtures.clients.httplog import HttpLog, redact
+from fixtures.report.outcomes import without_group
 from tests.conftest import serving
 
 pytest_plugins = ["pytester"]
@@ -28,7 +29,9 @@ def pytest_configure(config):
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     for item in items:
-        item.user_properties.append(("stack", "nginx-subdomain-tls" if "b" in item.name else "direct-repopath-plain"))
+        stack = "nginx-subdomain-tls" if "b" in item.name else "direct-repopath-plain"
+        item.user_properties.append(("stack", stack))
+        item.add_marker(pytest.mark.xdist_group(stack))  # as the plugin groups a stack's checks: "@<stack>" under -n
 """
 
 CHECKS = f"""
@@ -134,6 +137,20 @@ def test_junit_and_html_agree_with_the_json(suite: pytest.Pytester) -> None:
     page = (latest / "report.html").read_text()
     assert "<th>nginx-subdomain-tls</th>" in page and "<th>login</th>" in page
     assert "test_b_fails" in page
+
+
+@pytest.mark.parametrize(
+    ("nodeid", "expected"),
+    [
+        ("f.py::t[a]@g", "f.py::t[a]"),
+        ("f.py::t@g", "f.py::t"),
+        ("f.py::t[user@host]", "f.py::t[user@host]"),
+        ("f.py::t[user@host]@g", "f.py::t[user@host]"),
+        ("d@x/f.py::t", "d@x/f.py::t"),
+    ],
+)
+def test_xdist_group_suffix_is_dropped_and_nothing_else(nodeid: str, expected: str) -> None:
+    assert without_group(nodeid) == expected
 
 
 def test_a_password_that_is_a_word_leaves_check_names_alone(suite: pytest.Pytester) -> None:
