@@ -139,6 +139,25 @@ def test_junit_and_html_agree_with_the_json(suite: pytest.Pytester) -> None:
     assert "test_b_fails" in page
 
 
+def test_junit_tells_unsupported_and_deviation_from_a_skip(suite: pytest.Pytester) -> None:
+    """Under xdist: failures and errors as such; unsupported and deviation skips whose message and
+    property name the outcome; names as pytest gave them (no xdist "@group"); the summary as properties."""
+    _, doc = run(suite, "-n", "2")
+    junit = ET.parse(suite.path / "reports" / "latest" / "junit.xml").getroot()
+    assert {p.get("name"): p.get("value") for p in junit[0]} == {o: str(n) for o, n in doc["summary"].items()}
+    cases = {str(case.get("name")): case for case in junit.iter("testcase")}
+    assert set(cases) == set(EXPECTED)
+    tags = {"passed": [], "failed": ["failure"], "error": ["error"]}
+    for name, outcome in EXPECTED.items():
+        props = {p.get("name"): p.get("value") for p in cases[name].iter("property")}
+        assert props["outcome"] == outcome, name
+        found = [child.tag for child in cases[name] if child.tag != "properties"]
+        assert found == tags.get(outcome, ["skipped"]), name
+        if found == ["skipped"]:
+            assert str(cases[name][1].get("message")).startswith(f"{outcome}: "), name
+    assert str(cases["test_b_fails"][1].text).startswith("registry answered 500 for ***")
+
+
 @pytest.mark.parametrize(
     ("nodeid", "expected"),
     [
