@@ -161,3 +161,12 @@ def test_verbose_shows_all_of_it() -> None:
 )
 def test_a_stacks_family_is_its_registry_and_proxy(stack: str, expected: tuple[str, str]) -> None:
     assert family(stack) == expected
+
+
+def test_a_registry_with_one_column_keeps_its_name() -> None:
+    """One stack per registry: the column widens to the registry's name, not cut to 'distrib'."""
+    results = [result("ping::a", "passed", stack="direct-repopath-plain")]
+    results += [result("ping::a", "deviation", stack="distribution-direct-repopath-plain")]
+    lines = summary(report("run-1", results) | {"summary": {"passed": 1, "deviation": 1}}, Path("r"))
+    assert lines[2].split() == ["refregistry", "distribution"]
+    assert lines[4].split() == ["ping", ".", "D1"]
