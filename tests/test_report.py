@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from fixtures.clients.httplog import HttpLog, redact
+from fixtures.report.outcomes import without_group
 from tests.conftest import serving
 
 pytest_plugins = ["pytester"]
@@ -28,7 +29,9 @@ def pytest_configure(config):
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     for item in items:
-        item.user_properties.append(("stack", "nginx-subdomain-tls" if "b" in item.name else "direct-repopath-plain"))
+        stack = "nginx-subdomain-tls" if "b" in item.name else "direct-repopath-plain"
+        item.user_properties.append(("stack", stack))
+        item.add_marker(pytest.mark.xdist_group(stack))  # as the plugin groups a stack's checks: "@<stack>" under -n
 """
 
 CHECKS = f"""
@@ -134,6 +137,39 @@ def test_junit_and_html_agree_with_the_json(suite: pytest.Pytester) -> None:
     page = (latest / "report.html").read_text()
     assert '<tr data-stack="nginx-subdomain-tls">' in page and 'data-capability="login"' in page
     assert "test_b_fails" in page
+
+
+def test_junit_tells_unsupported_and_deviation_from_a_skip(suite: pytest.Pytester) -> None:
+    """Under xdist: failures and errors as such; unsupported and deviation skips whose message and
+    property name the outcome; names as pytest gave them (no xdist "@group"); the summary as properties."""
+    _, doc = run(suite, "-n", "2")
+    junit = ET.parse(suite.path / "reports" / "latest" / "junit.xml").getroot()
+    assert {p.get("name"): p.get("value") for p in junit[0]} == {o: str(n) for o, n in doc["summary"].items()}
+    cases = {str(case.get("name")): case for case in junit.iter("testcase")}
+    assert set(cases) == set(EXPECTED)
+    tags = {"passed": [], "failed": ["failure"], "error": ["error"]}
+    for name, outcome in EXPECTED.items():
+        props = {p.get("name"): p.get("value") for p in cases[name].iter("property")}
+        assert props["outcome"] == outcome, name
+        found = [child.tag for child in cases[name] if child.tag != "properties"]
+        assert found == tags.get(outcome, ["skipped"]), name
+        if found == ["skipped"]:
+            assert str(cases[name][1].get("message")).startswith(f"{outcome}: "), name
+    assert str(cases["test_b_fails"][1].text).startswith("registry answered 500 for ***")
+
+
+@pytest.mark.parametrize(
+    ("nodeid", "expected"),
+    [
+        ("f.py::t[a]@g", "f.py::t[a]"),
+        ("f.py::t@g", "f.py::t"),
+        ("f.py::t[user@host]", "f.py::t[user@host]"),
+        ("f.py::t[user@host]@g", "f.py::t[user@host]"),
+        ("d@x/f.py::t", "d@x/f.py::t"),
+    ],
+)
+def test_xdist_group_suffix_is_dropped_and_nothing_else(nodeid: str, expected: str) -> None:
+    assert without_group(nodeid) == expected
 
 
 def test_a_password_that_is_a_word_leaves_check_names_alone(suite: pytest.Pytester) -> None:
