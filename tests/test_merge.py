@@ -141,7 +141,7 @@ def test_regconf_merge_writes_the_three_files_and_exits_1_on_a_failing_check(tmp
     doc = json.loads((tmp_path / "out" / "report.json").read_text())
     assert doc["run"]["argv"][:2] == ["regconf", "merge"] and len(doc["shards"]) == 2
     assert 'tests="3" failures="1"' in (tmp_path / "out" / "junit.xml").read_text()
-    assert f"Registry Conformance {doc['run']['id']}</title>" in (tmp_path / "out" / "report.html").read_text()
+    assert f"Registry Conformance {doc['run']['id']}: FAIL</title>" in (tmp_path / "out" / "report.html").read_text()
     assert regconf("merge", tmp_path / "b", write(tmp_path / "c.json", C), "-o", tmp_path / "ok").returncode == 0
 
 
