@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -17,7 +18,7 @@ from fixtures.services.process import RefRegistryProcess
 ADMIN = ("admin", "password")
 
 # Users beside admin for permission tests: a reader and a deployer without delete.
-PERMISSIONS_CONFIG = {
+PERMISSIONS_CONFIG: dict[str, Any] = {
     "users": {
         "admin": {"password": "password", "admin": True},
         "reader": {"password": "reader-pw"},
