@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
@@ -196,7 +197,7 @@ def test_wrong_password_is_refused():
 
 def test_a_conditional_deviation_that_did_not_show_is_noted(suite: pytest.Pytester) -> None:
     """A deviation that shows only under some conditions (not strict) and passed this run is a pass with
-    its own note, not a plain pass; a strict one that passes fails the run."""
+    its own note, not a plain pass, on the terminal too; a strict one that passes fails the run."""
     suite.makepyfile(
         test_conditional="""
 import pytest
@@ -218,7 +219,8 @@ def test_strict_passes(always):
     pass
 """
     )
-    suite.runpytest_subprocess("-p", "fixtures.plugin", "test_conditional.py")
+    terminal = suite.runpytest_subprocess("-p", "fixtures.plugin", "test_conditional.py")
+    assert re.search(r"=+ 1 failed, 1 passed in", terminal.outlines[-1]), terminal.outlines[-1]
     results = json.loads((suite.path / "reports" / "latest" / "report.json").read_text())["results"]
     by_name = {r["nodeid"].split("::")[1]: r for r in results}
     assert by_name["test_not_shown"]["outcome"] == "passed"

@@ -64,26 +64,6 @@ def test_the_short_summary_is_back_when_asked_for(suite: pytest.Pytester) -> Non
     result.stdout.fnmatch_lines(["*short test summary info*", "FAILED test_checks.py::test_b_fails - *"])
 
 
-def test_a_conditional_deviation_that_did_not_show_counts_as_the_pass_it_is(suite: pytest.Pytester) -> None:
-    suite.makepyfile(
-        test_checks="""
-import pytest
-from fixtures.report.deviations import Deviation, expect
-pytestmark = pytest.mark.capability("ping")
-
-@pytest.fixture
-def sometimes(request):
-    expect(request.node, Deviation("p", "c", "answers 502 behind Apache", "seen here", always=False))
-
-def test_not_shown(sometimes):
-    pass
-"""
-    )
-    result = suite.runpytest_subprocess("-p", "fixtures.plugin")
-    assert "XPASS" not in result.stdout.str()
-    assert re.search(r"=+ 1 passed in", result.outlines[-1])
-
-
 def test_project_tests_keep_pytests_own_summary(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent.parent))
     pytester.makepyfile(test_unit="import pytest\n\ndef test_x():\n    pytest.skip('not here')\n")
