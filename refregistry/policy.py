@@ -65,6 +65,9 @@ class Policy:
     promote_every_tag: bool = True
     promotion_keeps_bytes: bool = True
     promotion_override_keeps_layers: bool = True
+    # Copy and move of folders (handlers/copymove.py), and AQL (handlers/aql.py).
+    copy_keeps_layers: bool = True  # the target repository holds the copied manifests' layers
+    aql_property_criteria: bool = True  # @key criteria of items.find are applied
     # Virtual and remote repositories (virtual.py, remote.py).
     virtual_reversed: bool = False
     virtual_first_member_only: bool = False

@@ -66,13 +66,22 @@ def describe(config: Config, key: str) -> dict[str, Any] | None:
     return None
 
 
-def listing(config: Config, rclass: str | None = None) -> list[dict[str, str]]:
-    """``GET /api/repositories[?type=local]``: key, type and package type of each repository."""
+def listing(config: Config, base: str, rclass: str | None = None, package: str | None = None) -> list[dict[str, str]]:
+    """``GET /api/repositories[?type=local][&packageType=docker]``: key, type, description, url and
+    package type of each repository, as Get Repositories shows them; ``url`` is where a local or
+    virtual repository is served (under ``base``), a remote's upstream."""
+    if package is not None and package.lower() != "docker":
+        return []  # refregistry serves Docker repositories only
     keys = [*config.repositories, *config.remotes, *config.virtuals]
     found = [(key, rclass_of(config, key) or "") for key in keys]
     return [
-        {"key": key, "type": kind.upper(), "packageType": "Docker"}
-        | ({"url": config.remotes[key].url} if kind == "remote" else {})
+        {
+            "key": key,
+            "type": kind.upper(),
+            "description": "",
+            "url": config.remotes[key].url if kind == "remote" else f"{base}/artifactory/{key}",
+            "packageType": "Docker",
+        }
         for key, kind in found
         if rclass is None or kind == rclass.lower()
     ]

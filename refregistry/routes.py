@@ -17,8 +17,10 @@ from aiohttp import web
 from .context import Form
 from .errors import Shape
 from .handlers import (
+    aql,
     blobs,
     control,
+    copymove,
     listing,
     manifests,
     multiarch,
@@ -91,6 +93,16 @@ OTHERS = (
     Route(
         "parent-lists", "POST", f"{API_ROOT}/parentManifests", multiarch.parents, "read", Shape.ARTIFACTORY, Form.API
     ),
+    # The same API at the path its documentation's Usage line gives (its curl sample uses the one above).
+    Route(
+        "parent-lists",
+        "POST",
+        "/artifactory/api/v2/{repo}/parentManifests",
+        multiarch.parents,
+        "read",
+        Shape.ARTIFACTORY,
+        Form.API,
+    ),
     Route(
         "docker-auth",
         "GET",
@@ -101,6 +113,7 @@ OTHERS = (
         Form.API,
     ),
     Route("system-ping", "GET", "/artifactory/api/system/ping", system.system_ping, None, Shape.ARTIFACTORY),
+    Route("system-ping", "HEAD", "/artifactory/api/system/ping", system.system_ping, None, Shape.ARTIFACTORY),
     Route("system-version", "GET", "/artifactory/api/system/version", system.system_version, None, Shape.ARTIFACTORY),
     Route(
         "system-configuration",
@@ -136,6 +149,13 @@ OTHERS = (
     Route("repository", "POST", f"{REPOS}/{{key}}", repositories.update, "login", Shape.ARTIFACTORY),
     Route("repository", "DELETE", f"{REPOS}/{{key}}", repositories.delete, "login", Shape.ARTIFACTORY),
     Route("search-prop", "GET", "/artifactory/api/search/prop", storage_api.search_prop, "login", Shape.ARTIFACTORY),
+    Route("aql", "POST", "/artifactory/api/search/aql", aql.search, "login", Shape.ARTIFACTORY),
+    # Permissions on the target (and delete on the source, to move) are checked by the handler.
+    *(
+        Route(name, "POST", f"/artifactory/api/{name}/{{repo}}{tail}", handler, "read", Shape.ARTIFACTORY, Form.API)
+        for name, handler in (("copy", copymove.copy), ("move", copymove.move))
+        for tail in ("", "/{path:.+}")
+    ),
     Route("item", "GET", ITEM, storage_api.download, "read", Shape.ARTIFACTORY, Form.API),
     Route("item", "DELETE", ITEM, storage_api.delete, "delete", Shape.ARTIFACTORY, Form.API),
 )

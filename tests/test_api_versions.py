@@ -71,6 +71,11 @@ def test_apis_newer_than_the_version_answer_as_unknown_routes(start_server: Star
         error = answer.json()["errors"][0]
         assert (answer.status_code, error["code"]) == (404, unknown["code"]), path
         assert error["message"].startswith("no route for")
+    usage_path = f"{server.url}/artifactory/api/v2/docker-local/parentManifests"  # the documented Usage form
+    assert (
+        requests.post(usage_path, json={"dockerRepository": "multi", "tag": "1"}, auth=ADMIN, timeout=30).status_code
+        == 404
+    )
     assert registry.digest_of("multi", "1") is not None
 
 

@@ -46,7 +46,8 @@ def _apply(request: web.Request, make: Any) -> None:
 
 
 async def listing(request: web.Request) -> web.StreamResponse:
-    return json_answer(repoconfig.listing(state(request).config, request.query.get("type")))
+    query, config = request.query, state(request).config
+    return json_answer(repoconfig.listing(config, context(request).base, query.get("type"), query.get("packageType")))
 
 
 async def show(request: web.Request) -> web.StreamResponse:
