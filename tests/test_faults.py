@@ -21,6 +21,7 @@ import yaml
 
 # Importing a probes module registers its probes.
 import tests.fault_probes_repositories
+import tests.fault_probes_rest
 import tests.fault_probes_spec  # noqa: F401
 from fixtures.clients.admin import AdminClient
 from fixtures.services.process import RefRegistryProcess

@@ -10,8 +10,9 @@ import json
 
 from aiohttp import web
 
+from ..errors import Code, RegistryError
 from .catalogue import Handler, fault, on
-from .rewrites import json_body, without_request_header
+from .rewrites import json_body, status, without_request_header
 
 
 async def repo_name_dropped(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -21,6 +22,12 @@ async def repo_name_dropped(request: web.Request, handler: Handler) -> web.Strea
         doc.get("properties", {}).pop("docker.repoName", None)
         response.body = json.dumps(doc).encode()
     return response
+
+
+async def curl_sample_path_only(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path.startswith("/artifactory/api/v2/"):
+        raise RegistryError(Code.ROUTE_UNKNOWN, f"no route for {request.method} {request.path[:200]}")
+    return await handler(request)
 
 
 fault(
@@ -99,4 +106,32 @@ fault(
     "manifest's own properties): searches and tools keyed on the image name find nothing.",
     ("properties",),
     rewrites=(on("storage", "GET")(repo_name_dropped),),
+)
+fault(
+    "copy-leaves-target-unpullable",
+    "Copy and move of a Docker folder record the tags in the target but not their layers: the target "
+    "lists the image and its manifest, and a pull fails on the first layer.",
+    ("promotion",),
+    copy_keeps_layers=False,
+)
+fault(
+    "aql-ignores-property-criteria",
+    "AQL ignores @property criteria: items.find with a property criterion finds every item the other "
+    "criteria match, so a cleanup script selects images it was told to keep.",
+    ("properties",),
+    aql_property_criteria=False,
+)
+fault(
+    "head-ping-404",
+    "HEAD /api/system/ping answers 404 (the route serves GET only), so the documentation's own test, curl -I, "
+    "reports the server down.",
+    ("ping",),
+    rewrites=(on("system-ping", "HEAD")(status(200, 404)),),
+)
+fault(
+    "parent-lists-usage-path-404",
+    "Find Parent Manifest Lists answers only at the curl sample's path (/api/docker/<repo>/v2/parentManifests): "
+    "the path its Usage line documents, /api/v2/<repo>/parentManifests, is 404.",
+    ("deletion",),
+    rewrites=(on("parent-lists", "POST")(curl_sample_path_only),),
 )
