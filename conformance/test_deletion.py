@@ -70,14 +70,29 @@ def test_multiarch_delete_protects_what_other_tags_use(
     assert all(registry.has_blob(image_name, blob.digest) for blob in (*amd.blobs, *other.blobs))
 
 
+def listed_platform(registry: RegistryClient, image_name: str) -> images.Index:
+    """A list tagged 1.0 whose amd64 platform manifest is also tagged amd64."""
+    listing, amd, _arm = two_platforms(image_name, images.layer(f"{image_name}-base"))
+    registry.push(listing, image_name, "1.0").raise_for_status()
+    registry.put_manifest(image_name, "amd64", amd.manifest).raise_for_status()
+    return listing
+
+
 def test_parent_manifest_lists_name_the_lists_holding_a_tag(
     registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
 ) -> None:
     """parentManifests for a platform tag names each list holding it, with the list's tags."""
-    listing, amd, _arm = two_platforms(image_name, images.layer(f"{image_name}-base"))
-    registry.push(listing, image_name, "1.0").raise_for_status()
-    registry.put_manifest(image_name, "amd64", amd.manifest).raise_for_status()
+    listing = listed_platform(registry, image_name)
     answer = admin.parent_lists(endpoint.repo, image_name, "amd64", expect=200)
     assert answer.json()["parentManifestLists"] == [
         {"dockerRepository": image_name, "digest": listing.digest, "tags": ["1.0"]}
     ]
+
+
+def test_parent_manifest_lists_answer_at_the_documented_usage_path(
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+) -> None:
+    """POST /api/v2/<repo>/parentManifests, the path the API's Usage line gives, answers as the curl sample's does."""
+    listing = listed_platform(registry, image_name)
+    answer = admin.parent_lists(endpoint.repo, image_name, "amd64", usage_path=True, expect=200)
+    assert [found["digest"] for found in answer.json()["parentManifestLists"]] == [listing.digest]

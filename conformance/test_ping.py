@@ -21,6 +21,15 @@ def test_system_ping_answers_ok(admin: AdminClient) -> None:
     assert answer.text.strip() == "OK", answer.text[:200]
 
 
+@pytest.mark.artifactory
+def test_system_ping_answers_head_as_curl_i_asks(admin: AdminClient) -> None:
+    """HEAD /artifactory/api/system/ping (the documentation's own test is `curl -I`) answers 200, typed as
+    GET's answer, with no body."""
+    head = admin.ping("HEAD", expect=200, why="the documentation's curl -I")
+    assert head.content == b"", head.content[:200]
+    assert head.headers.get("Content-Type") == admin.ping(expect=200).headers.get("Content-Type")
+
+
 @pytest.mark.auth
 @pytest.mark.token
 def test_v2_challenges_anonymous_clients_with_bearer(anonymous: RegistryClient) -> None:

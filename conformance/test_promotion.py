@@ -10,10 +10,12 @@ import pytest
 import requests
 
 from fixtures.clients.admin import AdminClient
+from fixtures.clients.engine import Engine
 from fixtures.clients.expect import Expecting
 from fixtures.clients.registry import RegistryClient
 from fixtures.content import images
 from fixtures.stacks.defs import Endpoint
+from fixtures.targets import Target
 
 pytestmark = pytest.mark.capability("promotion")
 
@@ -123,3 +125,36 @@ def test_reader_may_not_promote(promotion: Promotion, reader_admin: AdminClient)
     """A user who may only read is refused with 403."""
     promotion.push("1.0")
     promotion.promote({"tag": "1.0", "copy": True}, by=reader_admin, expect=403)
+
+
+# -- Copy Item and Move Item on a Docker folder: the image path is the folder path --------------------
+def pulls_with_the_engine(docker: Engine, target: Target, repo: str, name: str, digest: str) -> None:
+    """``name:1`` pulls from ``repo`` with the engine as ``digest``."""
+    ep = target.endpoint(repo)
+    docker.sign_in(ep.registry_host, target.deployer)
+    pulled = docker.pull(ep.image_ref(name, "1"))
+    assert f"{ep.image_ref(name)}@{digest}" in pulled.attrs["RepoDigests"], pulled.attrs["RepoDigests"]
+
+
+def test_copy_api_copies_an_image_folder_pullable_at_its_new_path(
+    promotion: Promotion, docker: Engine, target: Target
+) -> None:
+    """POST /api/copy of an image folder to /<target repo>/<new path>: the image pulls from the target under
+    that path, and the source keeps it."""
+    digest = promotion.push("1")
+    copied = f"{promotion.name}-copied"
+    promotion.admin.copy(promotion.repo, promotion.name, f"/{promotion.to}/{copied}", expect=200)
+    pulls_with_the_engine(docker, target, promotion.to, copied, digest)
+    assert promotion.source.digest_of(promotion.name, "1") == digest
+
+
+def test_move_api_moves_an_image_folder_pullable_at_its_new_path(
+    promotion: Promotion, docker: Engine, target: Target
+) -> None:
+    """POST /api/move of an image folder: the image pulls from the target under the new path; the source
+    answers 404 for its tag."""
+    digest = promotion.push("1")
+    moved = f"{promotion.name}-moved"
+    promotion.admin.move(promotion.repo, promotion.name, f"/{promotion.to}/{moved}", expect=200)
+    pulls_with_the_engine(docker, target, promotion.to, moved, digest)
+    promotion.source.manifest(promotion.name, "1", expect=404)

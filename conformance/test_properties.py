@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+
 import pytest
 
 from fixtures.clients.admin import AdminClient
@@ -49,6 +52,44 @@ def test_storage_api_presents_artifactorys_layout(
     folder = admin.storage(endpoint.repo, f"{image_name}/1", expect=200)
     children = {c["uri"].strip("/") for c in folder.json()["children"]}
     assert children == {"manifest.json", *(b.digest.replace(":", "__") for b in image.blobs)}
+
+
+# -- AQL, which cleanup scripts search with ---------------------------------------------------------
+def aql_items(admin: AdminClient, criteria: Mapping[str, object], then: str = "") -> list[dict[str, object]]:
+    """The results of ``items.find(<criteria>)<then>``."""
+    answer = admin.aql(f"items.find({json.dumps(criteria)}){then}", expect=200)
+    results: list[dict[str, object]] = answer.json()["results"]
+    return results
+
+
+@pytest.mark.aql
+def test_aql_finds_manifests_by_repo_path_and_name(
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+) -> None:
+    """A cleanup script's AQL, items.find by repo, path ($match) and name, finds the manifest.json of each tag."""
+    for tag in ("1", "2"):
+        registry.push(images.image(f"{image_name}:{tag}"), image_name, tag).raise_for_status()
+    criteria = {"repo": endpoint.repo, "path": {"$match": f"{image_name}/*"}, "name": "manifest.json"}
+    found = aql_items(admin, criteria, '.include("repo","path","name").sort({"$asc":["path"]})')
+    assert [(r["repo"], r["path"], r["name"]) for r in found] == [
+        (endpoint.repo, f"{image_name}/{tag}", "manifest.json") for tag in ("1", "2")
+    ]
+
+
+@pytest.mark.aql
+def test_aql_selects_by_docker_properties(
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+) -> None:
+    """items.find with @docker.repoName and @docker.manifest finds that one tag's manifest, its properties with it."""
+    pushed = {tag: images.image(f"{image_name}:{tag}") for tag in ("keep", "drop")}
+    for tag, image in pushed.items():
+        registry.push(image, image_name, tag).raise_for_status()
+    criteria = {"repo": endpoint.repo, "@docker.repoName": image_name, "@docker.manifest": "drop"}
+    found = aql_items(admin, criteria, '.include("path","name","property.*")')
+    assert [(r["path"], r["name"]) for r in found] == [(f"{image_name}/drop", "manifest.json")], found
+    props = found[0].get("properties")
+    assert isinstance(props, list), found[0]
+    assert {"key": "docker.manifest.digest", "value": pushed["drop"].digest} in props, props
 
 
 # -- an image that exists: what a read-only run reads (--probe-image) --------------------------------

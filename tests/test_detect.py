@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler
+from types import SimpleNamespace
 
 import pytest
 
-from fixtures.report.detect import detect
+from fixtures.report.detect import detect, unsupported_reason
 from fixtures.stacks.defs import Method, Proxy, Registry, Stack
 from fixtures.targets import Target
-from tests.conftest import PERMISSIONS_CONFIG, StartServer, serving
+from tests.conftest import ADMIN, PERMISSIONS_CONFIG, StartServer, serving
 
 
 class BasicOnly(BaseHTTPRequestHandler):
@@ -52,3 +54,50 @@ def test_a_bearer_challenge_means_the_token_flow(start_server: StartServer) -> N
     """refregistry challenges with Bearer: the token flow is on, with the evidence."""
     found = detect(live(start_server(PERMISSIONS_CONFIG).url))
     assert (found.token_auth, found.token_evidence) == (True, "GET /v2/ without credentials answered 401 Bearer")
+
+
+class NoAql(BaseHTTPRequestHandler):
+    """An Artifactory front whose REST API has no AQL search (404 on POST /api/search/aql)."""
+
+    def do_GET(self) -> None:
+        if self.path == "/artifactory/api/system/version":
+            body = b'{"version": "7.50.0"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+        else:
+            body = b""
+            self.send_response(401 if self.path.startswith("/v2/") else 404)
+            self.send_header("WWW-Authenticate", 'Basic realm="Artifactory Realm"')
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_target_without_aql_makes_the_aql_checks_unsupported() -> None:
+    """An Artifactory answering 404 to an AQL search is detected without AQL; the aql checks say why."""
+    with serving(NoAql) as url:
+        found = detect(live(url))
+    assert (found.kind, found.aql, found.aql_evidence) == (
+        "artifactory",
+        False,
+        "POST /artifactory/api/search/aql answered 404",
+    )
+    check = SimpleNamespace(get_closest_marker=lambda name: name if name == "aql" else None)
+    reason = unsupported_reason(check, found)  # type: ignore[arg-type]  # only its markers are read
+    assert reason == "the target has no AQL search (POST /artifactory/api/search/aql answered 404)"
+
+
+def test_aql_is_detected_where_it_answers(start_server: StartServer) -> None:
+    """refregistry, as a live target with credentials, answers the one-item search: AQL is there."""
+    target = replace(live(start_server(PERMISSIONS_CONFIG).url), admin=ADMIN)
+    found = detect(target)
+    assert (found.aql, found.aql_evidence) == (True, "POST /artifactory/api/search/aql answered 200")
