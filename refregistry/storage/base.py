@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
-from .blobs import BlobStore
+from .blobs import BlobStore, checksums_of
 from .meta import Metadata
 from .naming import item_path
 from .records import Manifest
@@ -62,6 +62,13 @@ class Base:
             with self._lock:
                 if not self.keep_shared_blobs or not (self._meta.blob_in_use(digest) or self._trash.holds(digest)):
                     self._blobs.delete(digest)
+                    self._meta.forget_checksums(digest)
+
+    def _put_bytes(self, body: bytes) -> str:
+        """Write a small blob (a manifest) with its checksums; returns its digest."""
+        digest = self._blobs.put_bytes(body)
+        self._meta.put_checksums(digest, checksums_of(body))
+        return digest
 
     def _item_properties(self, m: Manifest) -> dict[str, list[str]]:
         """The properties of a manifest's item: in its first tag's folder, or its digest's."""

@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .base import Base, locked
-from .records import Manifest, Ref
+from .blobs import hashes_of_file
+from .records import Checksums, Manifest, Ref
 
 
 class Reads(Base):
@@ -86,6 +87,27 @@ class Reads(Base):
     def search_properties(self, wanted: dict[str, list[str]], repos: list[str] | None) -> list[tuple[str, str]]:
         """(repo, path) of the items having every key of ``wanted`` with one of its values (no values: any)."""
         return self._meta.search_properties(wanted, repos)
+
+    @locked
+    def downloads(self, repo: str, path: str) -> tuple[int, float, str]:
+        """(count, last download's time, its user) of the item at ``path``."""
+        return self._meta.downloads(repo, path)
+
+    def checksums(self, digest: str) -> Checksums | None:
+        """The sha1 and md5 of a blob file; None if there is no such file.  A file written before
+        they were kept is hashed now, streamed once, and remembered: call this off the event loop."""
+        with self._lock:
+            known = self._meta.checksums(digest)
+        if known is not None:
+            return known
+        try:
+            hashed = hashes_of_file(self._blobs.path(digest)).checksums()
+        except OSError:
+            return None
+        with self._lock:
+            if self._blobs.size(digest) is not None:  # a release may have taken it meanwhile
+                self._meta.put_checksums(digest, hashed)
+        return hashed
 
     # Blob files by digest, whichever repository holds them: a file is written once, under its
     # content's name, and only the lock-holding release removes it.

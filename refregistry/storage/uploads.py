@@ -39,7 +39,7 @@ class Uploads(Base):
         Under the lock: a release running in a worker thread must not take the file for unused
         between its arrival and the row that holds it.
         """
-        self._blobs.commit_upload(upload_id, digest)
+        self._meta.put_checksums(digest, self._blobs.commit_upload(upload_id, digest))
         self._meta.finish_upload(upload_id, digest)
 
     @locked
