@@ -2,9 +2,9 @@
 
 A blob becomes visible only by ``os.replace`` of a fully written, digest-checked temp file
 onto its final name, so a process killed at any instant leaves either the whole blob or
-nothing.  Upload data is appended to ``uploads/<uuid>`` while a sha256 (and Artifactory's
-sha1 and md5) run over it; the running hashes live in memory and are rebuilt from the file
-after a restart.
+nothing.  Upload data is appended to ``uploads/<uuid>`` while a sha256 runs over it; the
+running hash lives in memory and is rebuilt from the file after a restart.  Artifactory's sha1
+and md5 of a file are hashed apart from that (``checksums_of``, ``checksums_of_file``).
 """
 
 from __future__ import annotations
@@ -28,39 +28,18 @@ def sha256_digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-class Hashes:
-    """The sha256 that names a blob and the sha1 and md5 Artifactory reports, over one stream."""
-
-    def __init__(self, parts: tuple[hashlib._Hash, ...] | None = None) -> None:
-        self.parts = parts or (hashlib.sha256(), hashlib.sha1(), hashlib.md5(usedforsecurity=False))
-
-    def update(self, data: bytes) -> None:
-        for part in self.parts:
-            part.update(data)
-
-    def copy(self) -> Hashes:
-        return Hashes(tuple(part.copy() for part in self.parts))
-
-    def digest(self) -> str:
-        return "sha256:" + self.parts[0].hexdigest()
-
-    def checksums(self) -> Checksums:
-        return Checksums(self.parts[1].hexdigest(), self.parts[2].hexdigest())
-
-
 def checksums_of(data: bytes) -> Checksums:
-    hashes = Hashes()
-    hashes.update(data)
-    return hashes.checksums()
+    return Checksums(hashlib.sha1(data).hexdigest(), hashlib.md5(data, usedforsecurity=False).hexdigest())
 
 
-def hashes_of_file(path: Path) -> Hashes:
-    """The hashes of a file, read a block at a time (a layer may be gigabytes)."""
-    hashes = Hashes()
+def checksums_of_file(path: Path) -> Checksums:
+    """The checksums of a file, read a block at a time (a layer may be gigabytes)."""
+    sha1, md5 = hashlib.sha1(), hashlib.md5(usedforsecurity=False)
     with open(path, "rb") as fh:
         while block := fh.read(CHUNK):
-            hashes.update(block)
-    return hashes
+            sha1.update(block)
+            md5.update(block)
+    return Checksums(sha1.hexdigest(), md5.hexdigest())
 
 
 class BlobStore:
@@ -75,7 +54,7 @@ class BlobStore:
         # A write cut short before its rename is garbage: nothing refers to it.
         for stale in self.tmp.iterdir():
             stale.unlink(missing_ok=True)
-        self._hashers: dict[str, Hashes] = {}
+        self._hashers: dict[str, hashlib._Hash] = {}
 
     def reset(self) -> None:
         """Remove every blob and upload file (the fault control's reset; the metadata goes first)."""
@@ -122,7 +101,7 @@ class BlobStore:
     def start_upload(self) -> str:
         upload_id = str(uuidlib.uuid4())
         (self.uploads / upload_id).touch()
-        self._hashers[upload_id] = Hashes()
+        self._hashers[upload_id] = hashlib.sha256()
         return upload_id
 
     def upload_size(self, upload_id: str) -> int | None:
@@ -131,10 +110,14 @@ class BlobStore:
         except OSError:
             return None
 
-    def _hasher(self, upload_id: str) -> Hashes:
+    def _hasher(self, upload_id: str) -> hashlib._Hash:
         hasher = self._hashers.get(upload_id)
         if hasher is None:
-            hasher = self._hashers[upload_id] = hashes_of_file(self.uploads / upload_id)
+            hasher = hashlib.sha256()
+            with open(self.uploads / upload_id, "rb") as fh:
+                while block := fh.read(CHUNK):
+                    hasher.update(block)
+            self._hashers[upload_id] = hasher
         return hasher
 
     async def append(self, upload_id: str, chunks: AsyncIterator[bytes], limit: int | None = None) -> int:
@@ -166,12 +149,10 @@ class BlobStore:
         return written
 
     def upload_digest(self, upload_id: str) -> str:
-        return self._hasher(upload_id).digest()
+        return "sha256:" + self._hasher(upload_id).hexdigest()
 
-    def commit_upload(self, upload_id: str, digest: str) -> Checksums:
-        """Move a finished upload to its content address (the caller checked the digest);
-        returns its sha1 and md5, hashed as it arrived."""
-        checksums = self._hasher(upload_id).checksums()
+    def commit_upload(self, upload_id: str, digest: str) -> None:
+        """Move a finished upload to its content address (the caller checked the digest)."""
         self._hashers.pop(upload_id, None)
         source = self.uploads / upload_id
         target = self.path(digest)
@@ -179,7 +160,6 @@ class BlobStore:
             source.unlink(missing_ok=True)
         else:
             self._install(source, target)
-        return checksums
 
     def cancel_upload(self, upload_id: str) -> None:
         self._hashers.pop(upload_id, None)

@@ -1,7 +1,8 @@
 """The ``checksums`` and ``downloads`` tables: what Artifactory reports of a file beyond its bytes.
 
-``checksums`` holds the sha1 and md5 of a blob file by digest (its sha256), hashed while it was
-written, or once later for a file written before they were kept.  ``downloads`` counts the
+``checksums`` holds the sha1 and md5 of a blob file by digest (its sha256), hashed as it is
+stored (a manifest), just after in a worker thread (an upload), or once on first demand (a file
+written before they were kept).  ``downloads`` counts the
 downloads of an item through ``GET /artifactory/<repo>/<path>`` (its statistics).
 """
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .base import Base, locked
-from .blobs import hashes_of_file
-from .records import Checksums, Manifest, Ref
+from .records import Manifest, Ref
 
 
 class Reads(Base):
@@ -92,22 +91,6 @@ class Reads(Base):
     def downloads(self, repo: str, path: str) -> tuple[int, float, str]:
         """(count, last download's time, its user) of the item at ``path``."""
         return self._meta.downloads(repo, path)
-
-    def checksums(self, digest: str) -> Checksums | None:
-        """The sha1 and md5 of a blob file; None if there is no such file.  A file written before
-        they were kept is hashed now, streamed once, and remembered: call this off the event loop."""
-        with self._lock:
-            known = self._meta.checksums(digest)
-        if known is not None:
-            return known
-        try:
-            hashed = hashes_of_file(self._blobs.path(digest)).checksums()
-        except OSError:
-            return None
-        with self._lock:
-            if self._blobs.size(digest) is not None:  # a release may have taken it meanwhile
-                self._meta.put_checksums(digest, hashed)
-        return hashed
 
     # Blob files by digest, whichever repository holds them: a file is written once, under its
     # content's name, and only the lock-holding release removes it.
