@@ -44,6 +44,36 @@ def test_rest_delete_of_an_image_removes_every_tag(
     registry.tags(image_name, expect=404)
 
 
+def test_rest_delete_of_a_folder_removes_every_image_below_it(
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+) -> None:
+    """DELETE /artifactory/<repo>/<folder> removes every image below the folder: none pulls, none lists."""
+    pushed = {f"{image_name}/{path}": images.image(f"{image_name}-{path}") for path in ("web", "api", "api/v2")}
+    for name, image in pushed.items():
+        registry.push(image, name, "1").raise_for_status()
+    admin.delete(endpoint.repo, image_name, expect={200, 202, 204})
+    for name in pushed:
+        registry.manifest(name, "1", expect=404)
+        registry.tags(name, expect=404)
+    admin.storage(endpoint.repo, image_name, expect=404)
+
+
+def test_rest_delete_of_a_folder_shared_by_a_tag_and_an_image_removes_both(
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+) -> None:
+    """Tag 1 of <name>/app and image <name>/app/1 share the folder <name>/app/1: deleting it removes both;
+    tag 2 of <name>/app stays."""
+    app = f"{image_name}/app"
+    kept = images.image(f"{image_name}-2")
+    registry.push(images.image(f"{image_name}-1"), app, "1").raise_for_status()
+    registry.push(kept, app, "2").raise_for_status()
+    registry.push(images.image(f"{image_name}-nested"), f"{app}/1", "x").raise_for_status()
+    admin.delete(endpoint.repo, f"{app}/1", expect={200, 202, 204})
+    registry.manifest(app, "1", expect=404)
+    registry.manifest(f"{app}/1", "x", expect=404)
+    assert registry.digest_of(app, "2") == kept.digest
+
+
 def test_multiarch_delete_removes_the_list_and_its_architectures(
     registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
 ) -> None:

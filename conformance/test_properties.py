@@ -1,16 +1,20 @@
-"""properties: image labels and Docker facts as properties of the manifest item, found by property search."""
+"""properties: image labels and Docker facts as properties of the manifest item, found by property search;
+properties written over REST; the storage API's tree, File Info, File List and Item Statistics."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 
 import pytest
 
 from fixtures.clients.admin import AdminClient
+from fixtures.clients.expect import SUCCESS
 from fixtures.clients.probe import INDEXES, ProbeImage
 from fixtures.clients.registry import RegistryClient
 from fixtures.content import images
+from fixtures.services.waiting import wait_until
 from fixtures.stacks.defs import Endpoint
 
 pytestmark = pytest.mark.capability("properties")
@@ -90,6 +94,113 @@ def test_aql_selects_by_docker_properties(
     props = found[0].get("properties")
     assert isinstance(props, list), found[0]
     assert {"key": "docker.manifest.digest", "value": pushed["drop"].digest} in props, props
+
+
+def blob_file(blob: images.Blob) -> str:
+    return blob.digest.replace(":", "__")
+
+
+def test_a_property_set_on_a_tag_is_read_back_found_and_deleted(
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+) -> None:
+    """PUT ?properties on the tag folder reaches its manifest.json; search/prop finds it; DELETE removes it."""
+    registry.push(images.image(image_name), image_name, "1").raise_for_status()
+    admin.set_properties(endpoint.repo, f"{image_name}/1", f"qa.status=passed;build={image_name}", expect=SUCCESS)
+    item = f"{image_name}/1/manifest.json"
+    assert admin.properties(endpoint.repo, item).get("qa.status") == ["passed"]
+    uris = admin.search_properties([endpoint.repo], build=image_name)
+    assert f"{image_name}/1/manifest.json" in [u.split(f"/api/storage/{endpoint.repo}/", 1)[-1] for u in uris], uris
+    admin.delete_properties(endpoint.repo, f"{image_name}/1", ["qa.status"], expect=SUCCESS)
+    assert "qa.status" not in admin.properties(endpoint.repo, item)
+    assert admin.properties(endpoint.repo, item).get("build") == [image_name]
+
+
+def test_update_item_properties_sets_and_removes(
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+) -> None:
+    """PATCH /api/metadata on the tag folder sets a property and, with null, removes another."""
+    registry.push(images.image(image_name), image_name, "1").raise_for_status()
+    admin.set_properties(endpoint.repo, f"{image_name}/1", "stage=dev", expect=SUCCESS)
+    admin.update_properties(endpoint.repo, f"{image_name}/1", {"approved": "yes", "stage": None}, expect=SUCCESS)
+    found = admin.properties(endpoint.repo, f"{image_name}/1/manifest.json")
+    assert found.get("approved") == ["yes"] and "stage" not in found, found
+
+
+def test_docker_properties_survive_property_writes(
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+) -> None:
+    """Changing or removing the manifest's docker.* properties over REST is refused, and the tag still pulls."""
+    image = images.image(image_name)
+    registry.push(image, image_name, "1").raise_for_status()
+    item = f"{image_name}/1/manifest.json"
+    admin.set_properties(endpoint.repo, item, "docker.manifest=other", expect=403)
+    admin.delete_properties(endpoint.repo, item, ["docker.manifest.digest"], expect=403)
+    admin.update_properties(endpoint.repo, item, {"docker.repoName": None}, expect=403)
+    found = admin.properties(endpoint.repo, item)
+    assert found.get("docker.manifest") == ["1"] and found.get("docker.manifest.digest") == [image.digest], found
+    assert registry.digest_of(image_name, "1") == image.digest
+
+
+def test_a_tag_folder_shared_with_a_nested_image_lists_both(
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+) -> None:
+    """Tag 1 of <name>/app and image <name>/app/1 share the folder <name>/app/1: it lists manifest.json and /x."""
+    tagged, nested = images.image(f"{image_name}-tag"), images.image(f"{image_name}-nested")
+    registry.push(tagged, f"{image_name}/app", "1").raise_for_status()
+    registry.push(nested, f"{image_name}/app/1", "x").raise_for_status()
+    folder = admin.storage(endpoint.repo, f"{image_name}/app/1", expect=200).json()
+    children = {(c["uri"].strip("/"), c["folder"]) for c in folder["children"]}
+    assert children >= {("manifest.json", False), ("x", True), *((blob_file(b), False) for b in tagged.blobs)}, children
+
+
+def test_file_info_carries_sha1_md5_and_sha256(
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+) -> None:
+    """File Info's checksums and originalChecksums of a layer are its sha1, md5 and sha256."""
+    image = images.image(image_name)
+    registry.push(image, image_name, "1").raise_for_status()
+    layer = image.layers[0]
+    info = admin.storage(endpoint.repo, f"{image_name}/1/{blob_file(layer)}", expect=200).json()
+    expected = {
+        "sha1": hashlib.sha1(layer.data).hexdigest(),
+        "md5": hashlib.md5(layer.data).hexdigest(),
+        "sha256": hashlib.sha256(layer.data).hexdigest(),
+    }
+    for field in ("checksums", "originalChecksums"):
+        assert {k: info.get(field, {}).get(k) for k in expected} == expected, info
+
+
+def test_file_list_lists_a_tag_folder(
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+) -> None:
+    """?list on the tag folder gives its files with size and sha1; &deep=1&listFolders=1 on the image adds /1."""
+    image = images.image(image_name)
+    registry.push(image, image_name, "1").raise_for_status()
+    files = {f["uri"]: f for f in admin.file_list(endpoint.repo, f"{image_name}/1").json().get("files", [])}
+    assert {"/manifest.json", *(f"/{blob_file(b)}" for b in image.blobs)} <= files.keys(), files
+    config = files[f"/{blob_file(image.config)}"]
+    assert int(config["size"]) == len(image.config.data)
+    assert config.get("sha1") == hashlib.sha1(image.config.data).hexdigest()
+    deep = admin.file_list(endpoint.repo, image_name, deep="1", listFolders="1").json().get("files", [])
+    assert {"/1", "/1/manifest.json"} <= {f["uri"] for f in deep}, deep
+
+
+def test_item_statistics_count_a_download(
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+) -> None:
+    """?stats of manifest.json counts its download through /artifactory/<repo>/<path>."""
+    image = images.image(image_name)
+    registry.push(image, image_name, "1").raise_for_status()
+    item = f"{image_name}/1/manifest.json"
+    before = admin.statistics(endpoint.repo, item)
+    assert isinstance(before.get("downloadCount"), int), before
+    assert admin.download(endpoint.repo, item, expect=200).content == image.manifest.data
+
+    def counted() -> str | None:  # Artifactory may record statistics a little after the download
+        now = admin.statistics(endpoint.repo, item)
+        return None if now.get("downloadCount", 0) > before["downloadCount"] else f"statistics {now}"
+
+    wait_until(counted, what=f"the download of {item} in its statistics", timeout=60)
 
 
 # -- an image that exists: what a read-only run reads (--probe-image) --------------------------------

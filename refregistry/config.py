@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-ACTIONS = ("read", "deploy", "delete")
+ACTIONS = ("read", "annotate", "deploy", "delete")
 ANONYMOUS = "anonymous"
 PROXY_METHODS = ("REPOPATHPREFIX", "SUBDOMAIN", "PORTPERREPO")
 REPO_KEY = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
@@ -67,7 +67,9 @@ class Permission:
     actions: frozenset[str]
 
     def covers(self, repo: str, action: str) -> bool:
-        return action in self.actions and ("*" in self.repositories or repo in self.repositories)
+        # Annotate (writing properties) comes with deploy: a push already writes an item's properties.
+        granted = action in self.actions or (action == "annotate" and "deploy" in self.actions)
+        return granted and ("*" in self.repositories or repo in self.repositories)
 
 
 @dataclass(frozen=True)

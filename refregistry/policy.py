@@ -55,7 +55,11 @@ class Policy:
     multiarch_delete_keeps_shared: bool = True  # members and layers other tags or lists use stay
     parents_by_digest: bool = True
     delete_image_recursively: bool = True
+    folder_delete_takes_tags: bool = True  # a folder that is a tag's and holds images goes whole
     layout_colon_names: bool = False
+    layout_tag_beside_image: bool = True  # a tag's folder lists its files when images lie below it too
+    # Item properties (handlers/item_properties.py).
+    protect_docker_properties: bool = True
     # Promotion (handlers/promote.py).
     validate_promotion: bool = True
     validate_target_tag: bool = True  # targetTag must be an OCI tag (when validate_promotion)

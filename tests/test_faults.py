@@ -20,6 +20,7 @@ import requests
 import yaml
 
 # Importing a probes module registers its probes.
+import tests.fault_probes_items
 import tests.fault_probes_repositories
 import tests.fault_probes_rest
 import tests.fault_probes_spec  # noqa: F401

@@ -1,7 +1,7 @@
 """The catalogue's third part: Artifactory's own REST APIs and the last registry faults.
 
-Promotion, the multi-arch parent lookup, the storage layout, a remote's upstream errors and
-content negotiation of manifest lists.
+Promotion, the multi-arch parent lookup, the storage layout and item properties, a remote's
+upstream errors and content negotiation of manifest lists.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from aiohttp import web
 
 from ..errors import Code, RegistryError
 from .catalogue import Handler, fault, on
-from .rewrites import json_body, status, without_request_header
+from .rewrites import ignoring_query, json_body, status, without_request_header
 
 
 async def repo_name_dropped(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -28,6 +28,20 @@ async def curl_sample_path_only(request: web.Request, handler: Handler) -> web.S
     if request.path.startswith("/artifactory/api/v2/"):
         raise RegistryError(Code.ROUTE_UNKNOWN, f"no route for {request.method} {request.path[:200]}")
     return await handler(request)
+
+
+async def sha256_only(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    doc = json_body(response)
+    if isinstance(doc, dict) and "checksums" in doc and isinstance(response, web.Response):
+        for field in ("checksums", "originalChecksums"):
+            doc[field] = {"sha256": doc[field]["sha256"]}
+        response.body = json.dumps(doc).encode()
+    return response
+
+
+async def write_nothing(request: web.Request, handler: Handler) -> web.StreamResponse:
+    return web.Response(status=204)
 
 
 fault(
@@ -134,4 +148,50 @@ fault(
     "the path its Usage line documents, /api/v2/<repo>/parentManifests, is 404.",
     ("deletion",),
     rewrites=(on("parent-lists", "POST")(curl_sample_path_only),),
+)
+fault(
+    "folder-delete-leaves-tags",
+    "DELETE of a folder that is both a tag's folder and the folder of images below it (col/app/1: tag 1 of "
+    "col/app, image col/app/1) removes the images and leaves the tag.",
+    ("deletion",),
+    folder_delete_takes_tags=False,
+)
+fault(
+    "nested-image-hides-tag",
+    "A tag folder that another image's tags lie below (col/app/1 with image col/app/1) lists only those "
+    "folders in the storage API: the tag's manifest.json and layers are hidden.",
+    ("properties",),
+    layout_tag_beside_image=False,
+)
+fault(
+    "property-writes-ignored",
+    "Set, Delete and Update Item Properties answer 204 and change nothing.",
+    ("properties",),
+    rewrites=(on("properties", "PUT", "DELETE")(write_nothing), on("metadata", "PATCH")(write_nothing)),
+)
+fault(
+    "docker-properties-unprotected",
+    "The REST property APIs change and remove the docker.* properties the registry keeps on a manifest "
+    "(docker.manifest.digest, docker.repoName...), which pulls and Artifactory's own tools rely on.",
+    ("properties",),
+    protect_docker_properties=False,
+)
+fault(
+    "file-info-sha256-only",
+    "File Info's checksums and originalChecksums carry only sha256, without the sha1 and md5 the "
+    "documentation shows and client libraries read.",
+    ("properties",),
+    rewrites=(on("storage", "GET")(sha256_only),),
+)
+fault(
+    "file-list-ignored",
+    "?list is ignored: File List answers with the folder's info, which has no files.",
+    ("properties",),
+    rewrites=(on("storage", "GET")(ignoring_query("list")),),
+)
+fault(
+    "item-stats-ignored",
+    "?stats is ignored: Item Statistics answers with the item's info, which has no download count.",
+    ("properties",),
+    rewrites=(on("storage", "GET")(ignoring_query("stats")),),
 )

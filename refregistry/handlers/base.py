@@ -44,3 +44,13 @@ def paginate(items: list[str], n: int | None, last: str | None) -> tuple[list[st
     if n is None:
         return items, False
     return items[:n], len(items) > n and n > 0
+
+
+def flag(request: web.Request, name: str, default: bool = False) -> bool:
+    """A ``0``/``1`` query parameter (``true``/``false`` too, as clients send)."""
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() not in ("0", "1", "true", "false"):
+        raise RegistryError(Code.BAD_REQUEST, f"{name} must be 0 or 1")
+    return raw.lower() in ("1", "true")

@@ -20,7 +20,7 @@ manifest to another repository, empty the trash can); reads are in reads.py, upl
 uploads.py, promotion's copies in promotion.py, how an operation runs in base.py.  Every
 operation is one metadata transaction; the blob files it lets go of are deleted after it
 commits, each only if nothing holds it then.  What grows with the data (deletes and their
-cascades, recursive folder deletes, promotion copies, emptying the trash can, purging a
+cascades, folder deletes, promotion copies, emptying the trash can, purging a
 repository, and every release of files) runs in a worker thread, one locked step at a time, so
 the event loop keeps answering meanwhile.  A push's transaction stays on the event loop, right
 after the handler's checks of what it references.
@@ -38,11 +38,13 @@ from typing import TYPE_CHECKING
 
 from ..mediatypes import LIST_TYPES
 from . import retention
+from .annotations import Annotations
 from .base import Released, locked
 from .blobs import BlobStore, sha256_digest
 from .meta import Metadata
 from .naming import item_path
 from .promotion import Promotion
+from .properties import drop_tree_items
 from .reads import Reads
 from .records import Manifest, Ref
 from .retention import Limits
@@ -55,7 +57,7 @@ if TYPE_CHECKING:
 __all__ = ["Limits", "Manifest", "Ref", "Storage"]
 
 
-class Storage(Reads, Uploads, Promotion):
+class Storage(Reads, Uploads, Promotion, Annotations):
     def __init__(self, root: Path, *, keep_shared_blobs: bool = True, trashcan: bool = True) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.root = root
@@ -93,7 +95,7 @@ class Storage(Reads, Uploads, Promotion):
         record = _record(repo, image, body, parsed)
         released: Released = []
         with self._transaction():
-            self._blobs.put_bytes(body)
+            self._put_bytes(body)
             self._meta.put_manifest(record, parsed.refs, tag, properties)
             if tag is not None and limits is not None:
                 self._retain(repo, image, tag, limits, released)
@@ -108,7 +110,7 @@ class Storage(Reads, Uploads, Promotion):
         # answers about them (referrers) stay what they were.
         record = replace(_record(repo, image, body, parsed), annotations=None)
         with self._transaction():
-            self._blobs.put_bytes(body)
+            self._put_bytes(body)
             self._meta.put_manifest(record, parsed.refs, tag, {})
 
     @locked
@@ -139,9 +141,13 @@ class Storage(Reads, Uploads, Promotion):
         clean-up on delete).  Returns the digests of the manifests removed."""
         return await self._off_loop(partial(self._delete, repo, image, digest, cascade=cascade))
 
-    async def delete_images(self, repo: str, images: list[str]) -> None:
-        """Delete every tag and then every untagged manifest of ``images`` (a folder deleted recursively)."""
-        await asyncio.to_thread(self._delete_images, repo, images)
+    async def delete_folder(self, repo: str, path: str, *, recursive: bool = True, takes_tag: bool = True) -> None:
+        """Delete the folder ``path`` and everything under it, in one transaction: every image whose
+        name is ``path`` or lies below it, the tag (or digest) folder ``path`` is, and the properties
+        of every item there.  Not ``recursive``: only the tag folder, whose files are directly in
+        it (Policy.delete_image_recursively); not ``takes_tag``: the tag folder stays when images
+        lie below it (Policy.folder_delete_takes_tags)."""
+        await self._off_loop(partial(self._delete_folder, repo, path, recursive=recursive, takes_tag=takes_tag))
 
     # -- the trash can and whole repositories -----------------------------------------------
     def restore(self, repo: str, image: str, folder: str) -> bool:
@@ -234,16 +240,24 @@ class Storage(Reads, Uploads, Promotion):
         released.append(digest)
         return removed
 
-    def _delete_images(self, repo: str, images: list[str]) -> None:
+    def _delete_folder(self, repo: str, path: str, released: Released, *, recursive: bool, takes_tag: bool) -> None:
+        meta = self._meta
+        below = f"{path}/"
+        images = [i for _, i in meta.images(repo) if recursive and (not path or i == path or i.startswith(below))]
         for image in images:
-            for tag, digest in self.tags(repo, image):
-                self._step(partial(self._delete_tag, repo, image, tag, digest))
-            for m in self.untagged(repo, image):
-                self._step(partial(self._delete_if_there, m))
-
-    def _delete_if_there(self, m: Manifest, released: Released) -> None:
-        if self._meta.manifest(m.repo, m.image, m.digest):
-            self._delete(m.repo, m.image, m.digest, released)
+            for tag, digest in meta.tags(repo, image):
+                self._delete_tag(repo, image, tag, digest, released)
+            for m in meta.untagged(repo, image):
+                if meta.manifest(repo, image, m.digest):  # a list deleted above may have taken it
+                    self._delete(repo, image, m.digest, released)
+        image, _, folder = path.rpartition("/")
+        if image and (takes_tag or not images):
+            by_digest = folder.startswith("sha256:")
+            target = folder if by_digest else meta.resolve(repo, image, folder)
+            if target is not None and meta.manifest(repo, image, target):
+                self._delete_tag(repo, image, None if by_digest else folder, target, released)
+        if recursive:
+            drop_tree_items(meta.db, repo, path)
 
     def _to_trash(self, repo: str, image: str, digest: str, gone_tag: tuple[str, dict[str, list[str]]] | None) -> None:
         manifest = self._meta.manifest(repo, image, digest)

@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
-from .blobs import BlobStore
+from .blobs import BlobStore, checksums_of, checksums_of_file
 from .meta import Metadata
 from .naming import item_path
-from .records import Manifest
+from .records import Checksums, Manifest
 from .trash import Trash
 
 P = ParamSpec("P")
@@ -62,6 +62,29 @@ class Base:
             with self._lock:
                 if not self.keep_shared_blobs or not (self._meta.blob_in_use(digest) or self._trash.holds(digest)):
                     self._blobs.delete(digest)
+                    self._meta.forget_checksums(digest)
+
+    def checksums(self, digest: str) -> Checksums | None:
+        """The sha1 and md5 of a blob file; None if there is no such file.  Unless known, the file
+        is hashed now, streamed once, and remembered: call this off the event loop."""
+        with self._lock:
+            known = self._meta.checksums(digest)
+        if known is not None:
+            return known
+        try:
+            hashed = checksums_of_file(self._blobs.path(digest))
+        except OSError:
+            return None
+        with self._lock:
+            if self._blobs.size(digest) is not None:  # a release may have taken it meanwhile
+                self._meta.put_checksums(digest, hashed)
+        return hashed
+
+    def _put_bytes(self, body: bytes) -> str:
+        """Write a small blob (a manifest) with its checksums; returns its digest."""
+        digest = self._blobs.put_bytes(body)
+        self._meta.put_checksums(digest, checksums_of(body))
+        return digest
 
     def _item_properties(self, m: Manifest) -> dict[str, list[str]]:
         """The properties of a manifest's item: in its first tag's folder, or its digest's."""

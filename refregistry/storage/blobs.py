@@ -3,7 +3,8 @@
 A blob becomes visible only by ``os.replace`` of a fully written, digest-checked temp file
 onto its final name, so a process killed at any instant leaves either the whole blob or
 nothing.  Upload data is appended to ``uploads/<uuid>`` while a sha256 runs over it; the
-running hash lives in memory and is rebuilt from the file after a restart.
+running hash lives in memory and is rebuilt from the file after a restart.  Artifactory's sha1
+and md5 of a file are hashed apart from that (``checksums_of``, ``checksums_of_file``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import uuid as uuidlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from .records import Checksums
+
 # Patterns are used with fullmatch: `$` would also accept a trailing newline.
 DIGEST = re.compile(r"sha256:[a-f0-9]{64}")
 CHUNK = 1 << 20
@@ -23,6 +26,20 @@ CHUNK = 1 << 20
 
 def sha256_digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def checksums_of(data: bytes) -> Checksums:
+    return Checksums(hashlib.sha1(data).hexdigest(), hashlib.md5(data, usedforsecurity=False).hexdigest())
+
+
+def checksums_of_file(path: Path) -> Checksums:
+    """The checksums of a file, read a block at a time (a layer may be gigabytes)."""
+    sha1, md5 = hashlib.sha1(), hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as fh:
+        while block := fh.read(CHUNK):
+            sha1.update(block)
+            md5.update(block)
+    return Checksums(sha1.hexdigest(), md5.hexdigest())
 
 
 class BlobStore:

@@ -11,6 +11,8 @@ manifest_refs  manifest -> child: config and layers (blobs) or sub-manifests (li
 tags           the tag's current manifest                               (tags.py)
 tag_history    every push of a tag, oldest first (what tag retention evicts from)
 properties     Artifactory item properties, keyed by the item's path    (properties.py)
+checksums      a blob file's sha1 and md5, by digest                    (filemeta.py)
+downloads      an item's download count, last time and user             (filemeta.py)
 =============  ======================================================================
 
 One connection, used from the event loop and from worker threads alike: ``Storage`` holds its
@@ -24,8 +26,9 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from .filemeta import FileRows
 from .naming import item_path
-from .properties import PropertyRows, drop_folder_properties, set_properties
+from .properties import PropertyRows, drop_folder_items, set_properties
 from .records import Manifest, Ref
 from .tags import TagRows
 
@@ -56,10 +59,17 @@ CREATE TABLE IF NOT EXISTS properties (
   repo TEXT NOT NULL, path TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
   PRIMARY KEY (repo, path, key, value));
 CREATE INDEX IF NOT EXISTS properties_kv ON properties (key, value);
+CREATE TABLE IF NOT EXISTS checksums (digest TEXT PRIMARY KEY, sha1 TEXT NOT NULL, md5 TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS downloads (
+  repo TEXT NOT NULL, path TEXT NOT NULL, count INTEGER NOT NULL, last REAL NOT NULL, user TEXT NOT NULL,
+  PRIMARY KEY (repo, path));
 """
 
 
-class Metadata(TagRows, PropertyRows):
+REPO_TABLES = ("repo_blobs", "uploads", "manifests", "manifest_refs", "tags", "tag_history")
+
+
+class Metadata(TagRows, PropertyRows, FileRows):
     def __init__(self, path: Path) -> None:
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -181,7 +191,7 @@ class Metadata(TagRows, PropertyRows):
         refs = self.refs(repo, image, digest)
         with self.transaction() as db:
             for tag in [*self.tags_of(repo, image, digest), digest]:
-                drop_folder_properties(db, repo, f"{image}/{tag}/")
+                drop_folder_items(db, repo, f"{image}/{tag}/")
             db.execute("DELETE FROM tags WHERE repo=? AND image=? AND digest=?", (repo, image, digest))
             db.execute("DELETE FROM manifest_refs WHERE repo=? AND image=? AND digest=?", (repo, image, digest))
             db.execute("DELETE FROM manifests WHERE repo=? AND image=? AND digest=?", (repo, image, digest))
@@ -231,6 +241,6 @@ class Metadata(TagRows, PropertyRows):
         with self.transaction() as db:
             held = {r[0] for r in db.execute("SELECT digest FROM repo_blobs WHERE repo=?", (repo,))}
             held |= {r[0] for r in db.execute("SELECT digest FROM manifests WHERE repo=?", (repo,))}
-            for table in ("repo_blobs", "uploads", "manifests", "manifest_refs", "tags", "tag_history", "properties"):
+            for table in (*REPO_TABLES, "properties", "downloads"):
                 db.execute(f"DELETE FROM {table} WHERE repo=?", (repo,))
         return sorted(held)

@@ -10,7 +10,6 @@ import json
 from dataclasses import replace
 
 from .base import Base, locked
-from .blobs import sha256_digest
 from .records import Manifest
 
 
@@ -53,5 +52,4 @@ class Promotion(Base):
         if body is None:
             return manifest
         body = json.dumps(json.loads(body), indent=2).encode()
-        self._blobs.put_bytes(body)
-        return replace(manifest, digest=sha256_digest(body), size=len(body))
+        return replace(manifest, digest=self._put_bytes(body), size=len(body))

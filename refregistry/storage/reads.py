@@ -87,6 +87,11 @@ class Reads(Base):
         """(repo, path) of the items having every key of ``wanted`` with one of its values (no values: any)."""
         return self._meta.search_properties(wanted, repos)
 
+    @locked
+    def downloads(self, repo: str, path: str) -> tuple[int, float, str]:
+        """(count, last download's time, its user) of the item at ``path``."""
+        return self._meta.downloads(repo, path)
+
     # Blob files by digest, whichever repository holds them: a file is written once, under its
     # content's name, and only the lock-holding release removes it.
     def content_size(self, digest: str) -> int | None:

@@ -22,6 +22,14 @@ class Manifest:
 
 
 @dataclass(frozen=True)
+class Checksums:
+    """Artifactory's checksums of a file beside its sha256 (the digest): hex sha1 and md5."""
+
+    sha1: str
+    md5: str
+
+
+@dataclass(frozen=True)
 class Ref:
     child: str
     kind: str  # "config" | "layer" | "manifest"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from .properties import drop_folder_properties
+from .properties import drop_folder_items
 from .records import Rows
 
 
@@ -67,5 +67,5 @@ class TagRows(Rows):
             db.execute("DELETE FROM tags WHERE repo=? AND image=? AND tag=?", (repo, image, tag))
             # A tag pushed again later is a new tag: its age and revisions start over.
             db.execute("DELETE FROM tag_history WHERE repo=? AND image=? AND tag=?", (repo, image, tag))
-            drop_folder_properties(db, repo, f"{image}/{tag}/")
+            drop_folder_items(db, repo, f"{image}/{tag}/")
             return str(row[0])
