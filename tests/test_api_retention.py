@@ -124,6 +124,16 @@ def test_a_list_overwriting_an_image_replaces_it_whole(rr: RefRegistryProcess) -
     assert (present(reg, amd.digest), present(reg, arm.digest)) == (True, True)
 
 
+def test_a_list_overwriting_an_image_it_names_keeps_that_image(rr: RefRegistryProcess) -> None:
+    """An image overwritten by a list that names it is the list's platform manifest now: it stays."""
+    reg = client(rr, "docker-local")
+    amd, arm = images.image("amd"), images.image("arm", platform="linux/arm64")
+    reg.push(amd, "app", "1").raise_for_status()
+    reg.push(images.index([amd, arm], oci=False), "app", "1").raise_for_status()
+    assert (present(reg, amd.digest), present(reg, arm.digest)) == (True, True)
+    assert all(reg.has_blob("app", blob.digest) for blob in amd.blobs)
+
+
 def test_evicting_a_list_revision_takes_its_platforms(rr: RefRegistryProcess) -> None:
     """Beyond Tag Retention a list revision is evicted as one context, with its sub-manifests."""
     reg = client(rr, "revisions-local")
