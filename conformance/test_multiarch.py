@@ -2,7 +2,8 @@
 
 Each check runs twice: on an OCI image index pushed by ``skopeo copy --all`` from an OCI
 layout, and on a Docker manifest list made by ``docker manifest`` from two engine pushes.
-Both hold an amd64 image and an arm64/v8 one, built locally for the test.
+Both hold an amd64 image and an arm64/v8 one, built locally for the test.  One check pushes over
+HTTP: a list misstating a platform manifest's size, which no client could pull through.
 """
 
 from __future__ import annotations
@@ -84,3 +85,13 @@ def test_single_image_client_never_gets_the_list(registry: RegistryClient, pushe
         assert served == (pushed.single_type, pushed.child("amd64").digest), answer.text[:200]
     else:
         assert error_code(answer) == "MANIFEST_UNKNOWN", f"{answer.headers.get('Content-Type')}: {answer.text[:200]}"
+
+
+def test_list_misstating_a_platform_manifest_size_is_refused(registry: RegistryClient, image_name: str) -> None:
+    """A list whose entry gives another size than its platform manifest has is refused with 400
+    MANIFEST_INVALID: clients check what they fetch against that size, so the platform could never be pulled."""
+    amd, arm = images.image(f"{image_name}-amd"), images.image(f"{image_name}-arm", platform="linux/arm64/v8")
+    wrong = images.with_entry_size(images.index([amd, arm], oci=False), 1, len(arm.manifest.data) + 1)
+    answer = registry.push(wrong, image_name, "1", expect=400, why="the arm64 entry's size is one byte too many")
+    assert error_code(answer) == "MANIFEST_INVALID", answer.text[:300]
+    registry.manifest(image_name, wrong.digest, expect=404, why="the refused list")

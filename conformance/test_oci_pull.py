@@ -13,7 +13,7 @@ from fixtures.clients.probe import ProbeImage, sha256
 from fixtures.clients.registry import RegistryClient, error_code
 from fixtures.content import oci_content
 from fixtures.content.images import OCI_INDEX, OCI_MANIFEST, Image
-from fixtures.content.oci_content import ABSENT_DIGEST, SPEC_ERROR_CODES, shown
+from fixtures.content.oci_content import ABSENT_DIGEST, ABSENT_SHA512, SPEC_ERROR_CODES, shown
 
 pytestmark = pytest.mark.capability("oci_pull")
 
@@ -115,6 +115,19 @@ def test_malformed_digest_is_refused_with_a_spec_error(
     """GET manifests/sha256:totallywrong answers 400 or 404 with an error code the spec defines."""
     answer = registry.manifest(image_name, "sha256:totallywrong", accept=OCI_MANIFEST, expect={400, 404})
     assert error_code(answer) in SPEC_ERROR_CODES, shown(answer)
+
+
+@pytest.mark.parametrize("method", ["HEAD", "GET"])
+def test_content_absent_under_a_sha512_digest_answers_404(
+    registry: RegistryClient, pushed: Image, image_name: str, method: str
+) -> None:
+    """HEAD and GET of a blob and of a manifest by a well-formed sha512 digest nobody pushed answer 404 (GET
+    with BLOB_UNKNOWN, MANIFEST_UNKNOWN): the spec's MUST for content not found, whatever the digest's algorithm."""
+    for kind, code in (("blobs", "BLOB_UNKNOWN"), ("manifests", "MANIFEST_UNKNOWN")):
+        answer = registry.request(
+            method, f"{image_name}/{kind}/{ABSENT_SHA512}", headers={"Accept": OCI_MANIFEST}, expect=404
+        )
+        assert method == "HEAD" or error_code(answer) == code, shown(answer)
 
 
 def test_index_is_served_by_digest_as_pushed(registry: RegistryClient, image_name: str) -> None:

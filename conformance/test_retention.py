@@ -1,7 +1,9 @@
 """retention: Max Unique Tags and Tag Retention exactly as the documentation's examples walk through them.
 
-Runs in a repository set to Max Unique Tags 3 and Tag Retention 3 (the seed's matrix).  Each
-check uses its own image: the limits apply lazily, per image, on its pushes.
+Runs in a repository set to Max Unique Tags 3 and Tag Retention 3 (the seed's matrix); the
+overwrite checks run in one at the defaults (Tag Retention 1, no limit), where an overwrite is a
+complete replacement: a list's platform manifests stay only when another list takes its tag.
+Each check uses its own image: the limits apply lazily, per image, on its pushes.
 """
 
 from __future__ import annotations
@@ -76,12 +78,48 @@ def test_evicted_tag_comes_back_from_the_trash_can(
     assert retention_registry.digest_of(image_name, "1") == first
 
 
-def test_overwriting_a_list_tag_keeps_its_platforms(overwriting_registry: RegistryClient, image_name: str) -> None:
-    """Tag Retention 1: a list's tag overwritten replaces only the list; its platform manifests stay (by digest)."""
-    registry = overwriting_registry
-    amd, arm = images.image(f"{image_name}-amd"), images.image(f"{image_name}-arm", platform="linux/arm64/v8")
+def platforms(name: str) -> tuple[images.Image, images.Image]:
+    return images.image(f"{name}-amd"), images.image(f"{name}-arm", platform="linux/arm64/v8")
+
+
+def test_a_list_tag_overwritten_by_an_image_loses_its_platforms(
+    overwriting_registry: RegistryClient, image_name: str
+) -> None:
+    """Tag Retention 1: a list's tag overwritten by a single image is a complete replacement: the list's
+    platform manifests go with it ("Overwriting List Manifests with a Manifest and Vice-Versa")."""
+    registry, (amd, arm) = overwriting_registry, platforms(image_name)
     listing = images.index([amd, arm], oci=False)
     registry.push(listing, image_name, "1").raise_for_status()
-    push(registry, image_name, "1", 2)
-    assert not stored(registry, image_name, listing.digest), "the overwritten list itself is not kept"
+    pushed = push(registry, image_name, "1", 2)
+    assert registry.digest_of(image_name, "1") == pushed
+    assert not stored(registry, image_name, listing.digest), "the overwritten list itself is kept"
+    assert [stored(registry, image_name, d) for d in (amd.digest, arm.digest)] == [False, False], (
+        "the overwritten list's platform manifests are kept"
+    )
+
+
+def test_a_list_tag_overwritten_by_a_list_keeps_its_platforms(
+    overwriting_registry: RegistryClient, image_name: str
+) -> None:
+    """Tag Retention 1: a list's tag overwritten by another list replaces only the list; the old list's
+    platform manifests stay, by digest (the default, without complete.manifest.override)."""
+    registry, (amd, arm) = overwriting_registry, platforms(image_name)
+    listing = images.index([amd, arm], oci=False)
+    registry.push(listing, image_name, "1").raise_for_status()
+    newer = images.index(list(platforms(f"{image_name}-2")), oci=False)
+    registry.push(newer, image_name, "1").raise_for_status()
+    assert registry.digest_of(image_name, "1") == newer.digest
+    assert not stored(registry, image_name, listing.digest), "the overwritten list itself is kept"
+    assert [stored(registry, image_name, d) for d in (amd.digest, arm.digest)] == [True, True]
+
+
+def test_an_image_tag_overwritten_by_a_list_is_replaced(overwriting_registry: RegistryClient, image_name: str) -> None:
+    """Tag Retention 1: an image's tag overwritten by a list is a complete replacement: the image is gone,
+    the list and its platform manifests are there."""
+    registry, (amd, arm) = overwriting_registry, platforms(image_name)
+    old = push(registry, image_name, "1", 1)
+    listing = images.index([amd, arm], oci=False)
+    registry.push(listing, image_name, "1").raise_for_status()
+    assert registry.digest_of(image_name, "1") == listing.digest
+    assert not stored(registry, image_name, old), "the overwritten image is kept"
     assert [stored(registry, image_name, d) for d in (amd.digest, arm.digest)] == [True, True]

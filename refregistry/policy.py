@@ -39,6 +39,7 @@ class Policy:
     max_manifest_bytes: int | None = None  # below the configured limit, if set
     manifest_intake: tuple[ManifestIntake, ...] = ()
     verify_manifest_references: bool = True
+    verify_member_sizes: bool = True  # a list entry's size is its manifest's
     label_properties: bool = True
     # Listing and referrers (handlers/listing.py, handlers/referrers.py).
     sort_tags: bool = True
@@ -51,6 +52,7 @@ class Policy:
     evict_revisions: bool = True
     retention_removes_layers: bool = True  # an evicted manifest takes its layers and list members along
     complete_manifest_override: bool = False
+    single_manifest_replaces_list: bool = True  # a list overwritten by a single manifest takes its members along
     delete_list_members: bool = True
     multiarch_delete_keeps_shared: bool = True  # members and layers other tags or lists use stay
     parents_by_digest: bool = True

@@ -16,6 +16,7 @@ NAME_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 NAME = re.compile(rf"{NAME_COMPONENT}(?:/{NAME_COMPONENT})*")
 TAG = re.compile(r"[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}")
 MAX_NAME = 255
+SHA512 = re.compile(r"sha512:[a-f0-9]{128}")
 
 
 def check_name(name: str) -> str:
@@ -34,6 +35,17 @@ def check_digest(digest: str) -> str:
     if not DIGEST.fullmatch(digest):
         raise RegistryError(Code.DIGEST_INVALID, f"invalid or unsupported digest {digest[:200]!r} (sha256 required)")
     return digest
+
+
+def check_lookup(digest: str, absent: Code) -> str:
+    """A digest content is looked up by (GET, HEAD, DELETE): a sha256 one, as ``check_digest``.  A
+    well-formed sha512 digest is a valid name of content refregistry cannot hold (it stores sha256
+    content only), so it is ``absent``: the spec's 404 for content not found, not a 400."""
+    if SHA512.fullmatch(digest):
+        raise RegistryError(
+            absent, f"nothing is stored under {digest}: content is stored by sha256", detail={"digest": digest}
+        )
+    return check_digest(digest)
 
 
 def is_digest(reference: str) -> bool:

@@ -252,12 +252,30 @@ def pushed_blob_answers_head(server: RefRegistryProcess) -> None:
     assert reg.has_blob("app", IMAGE.layers[0].digest)
 
 
+ARM = images.image("arm", platform="linux/arm64")
+
+
 @probe("list-override-drops-platforms")
-def overwritten_list_leaves_its_platforms(server: RefRegistryProcess) -> None:
-    reg, arm = admin(server), images.image("arm", platform="linux/arm64")
-    reg.push(images.index([IMAGE, arm], oci=False), "app", "1").raise_for_status()
+def list_overwritten_by_a_list_leaves_its_platforms(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    reg.push(images.index([IMAGE, ARM], oci=False), "app", "1").raise_for_status()
+    reg.push(images.index([images.image("other")], oci=False), "app", "1").raise_for_status()
+    assert reg.manifest("app", ARM.digest).status_code == 200
+
+
+@probe("list-overwrite-keeps-sub-manifests")
+def list_overwritten_by_an_image_takes_its_platforms(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    reg.push(images.index([IMAGE, ARM], oci=False), "app", "1").raise_for_status()
     reg.push(images.image("other"), "app", "1").raise_for_status()
-    assert reg.manifest("app", arm.digest).status_code == 200
+    assert reg.manifest("app", ARM.digest).status_code == 404
+
+
+@probe("member-size-unchecked")
+def list_misstating_a_member_size_is_refused(server: RefRegistryProcess) -> None:
+    listing = images.index([IMAGE, ARM])
+    wrong = images.with_entry_size(listing, 1, len(ARM.manifest.data) + 1)
+    assert admin(server).push(wrong, "app", "1").status_code == 400
 
 
 @probe("put-answers-wrong-digest")

@@ -287,3 +287,11 @@ def single_image_client_gets_no_list(server: RefRegistryProcess) -> None:
     reg = admin(server)
     reg.push(images.index([IMAGE, images.image("arm", platform="linux/arm64")], oci=False), "multi", "1")
     assert reg.manifest("multi", "1", accept=IMAGE.manifest.media_type).status_code == 404
+
+
+@probe("sha512-not-found-400")
+def content_absent_under_a_sha512_digest_is_404(server: RefRegistryProcess) -> None:
+    reg, absent = admin(server), "sha512:" + "ab" * 64
+    reg.push(IMAGE, "app", "1").raise_for_status()
+    for kind in ("blobs", "manifests"):
+        assert reg.request("HEAD", f"app/{kind}/{absent}").status_code == 404

@@ -62,6 +62,36 @@ def test_manifest_referencing_a_missing_blob_is_refused(registry: RegistryClient
     assert registry.tags("app").status_code == 404
 
 
+AMD, ARM = images.image("amd"), images.image("arm", platform="linux/arm64/v8")
+
+
+@pytest.mark.parametrize("off", [-1, 1, 1000])
+def test_list_entry_of_another_size_than_its_manifest_is_refused(registry: RegistryClient, off: int) -> None:
+    """Workflow: a list whose entry gives another size than the stored platform manifest's is 400
+    MANIFEST_INVALID naming that entry; no list and no tag appear; with the true size it is stored."""
+    listing = images.index([AMD, ARM], oci=False)
+    wrong = images.with_entry_size(listing, 1, len(ARM.manifest.data) + off)
+    answer = registry.push(wrong, "multi", "1", expect=400)
+    assert error_code(answer) == "MANIFEST_INVALID"
+    assert answer.json()["errors"][0]["detail"]["digest"] == ARM.digest
+    assert ARM.digest in answer.json()["errors"][0]["message"]
+    registry.manifest("multi", wrong.digest, expect=404)
+    assert registry.tags("multi").json()["tags"] == []
+    registry.put_manifest("multi", "1", listing.manifest, expect=201)
+
+
+def test_list_entry_not_in_the_repository_is_refused(registry: RegistryClient) -> None:
+    """Workflow: a list pushed before its platform manifests is 400 MANIFEST_BLOB_UNKNOWN naming the first
+    one missing (clients push the members first); pushed afterwards, the same list is stored."""
+    listing = images.index([AMD, ARM], oci=False)
+    answer = registry.put_manifest("multi", "1", listing.manifest, expect=400)
+    assert (error_code(answer), answer.json()["errors"][0]["detail"]) == (
+        "MANIFEST_BLOB_UNKNOWN",
+        {"digest": AMD.digest},
+    )
+    registry.push(listing, "multi", "1", expect=201)
+
+
 def manifest_of_size(size: int) -> Blob:
     """A valid OCI manifest padded with an annotation to exactly ``size`` bytes."""
     doc = json.loads(APP.manifest.data)

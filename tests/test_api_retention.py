@@ -77,19 +77,61 @@ def test_max_unique_tags_evicts_latest_too(rr: RefRegistryProcess) -> None:
     assert reg.tags("app").json()["tags"] == ["1", "2"]
 
 
-@pytest.mark.parametrize(("complete_override", "platforms_stay"), [(False, True), (True, False)])
-def test_overwriting_a_list_keeps_its_platforms_unless_complete_override(
-    start_server: StartServer, complete_override: bool, platforms_stay: bool
+@pytest.mark.parametrize(
+    ("by", "complete_override", "platforms_stay"),
+    [("list", False, True), ("list", True, False), ("image", False, False), ("image", True, False)],
+    ids=["list-over-list", "list-over-list-complete-override", "image-over-list", "image-over-list-complete-override"],
+)
+def test_an_overwritten_lists_platforms_stay_only_under_another_list(
+    start_server: StartServer, by: str, complete_override: bool, platforms_stay: bool
 ) -> None:
-    """Overwriting a list's tag replaces only the list; with the system property its platforms go too."""
+    """A list overwritten by a list goes alone (unless the system property says complete override);
+    overwritten by a single image it is replaced whole, its platforms with it."""
     props = {"artifactory.docker.complete.manifest.override.enabled": complete_override}
     reg = client(start_server({**CONFIG, "systemProperties": props}), "docker-local")
     amd, arm = images.image("amd"), images.image("arm", platform="linux/arm64")
     listing = images.index([amd, arm], oci=False)
     reg.push(listing, "app", "1").raise_for_status()
-    push(reg, "1", 9)
+    if by == "list":
+        newer = images.index([images.image("amd-2"), images.image("s390x", platform="linux/s390x")], oci=False)
+        reg.push(newer, "app", "1").raise_for_status()
+    else:
+        push(reg, "1", 9)
     assert not present(reg, listing.digest)
     assert (present(reg, amd.digest), present(reg, arm.digest)) == (platforms_stay, platforms_stay)
+
+
+def test_an_image_overwriting_a_list_it_belongs_to_stays(rr: RefRegistryProcess) -> None:
+    """A list overwritten by one of its own platform images: that image is the tag now, the other platform goes."""
+    reg = client(rr, "docker-local")
+    amd, arm = images.image("amd"), images.image("arm", platform="linux/arm64")
+    reg.push(images.index([amd, arm], oci=False), "app", "1").raise_for_status()
+    reg.put_manifest("app", "1", amd.manifest).raise_for_status()
+    assert reg.digest_of("app", "1") == amd.digest
+    assert not present(reg, arm.digest)
+    assert all(reg.has_blob("app", blob.digest) for blob in amd.blobs)
+
+
+def test_a_list_overwriting_an_image_replaces_it_whole(rr: RefRegistryProcess) -> None:
+    """An image overwritten by a list is gone, its own layer with it; the list and its platforms are there."""
+    reg = client(rr, "docker-local")
+    old, amd, arm = images.image("old"), images.image("amd"), images.image("arm", platform="linux/arm64")
+    reg.push(old, "app", "1").raise_for_status()
+    listing = images.index([amd, arm], oci=False)
+    reg.push(listing, "app", "1").raise_for_status()
+    assert reg.digest_of("app", "1") == listing.digest
+    assert not present(reg, old.digest) and not reg.has_blob("app", old.layers[-1].digest)
+    assert (present(reg, amd.digest), present(reg, arm.digest)) == (True, True)
+
+
+def test_a_list_overwriting_an_image_it_names_keeps_that_image(rr: RefRegistryProcess) -> None:
+    """An image overwritten by a list that names it is the list's platform manifest now: it stays."""
+    reg = client(rr, "docker-local")
+    amd, arm = images.image("amd"), images.image("arm", platform="linux/arm64")
+    reg.push(amd, "app", "1").raise_for_status()
+    reg.push(images.index([amd, arm], oci=False), "app", "1").raise_for_status()
+    assert (present(reg, amd.digest), present(reg, arm.digest)) == (True, True)
+    assert all(reg.has_blob("app", blob.digest) for blob in amd.blobs)
 
 
 def test_evicting_a_list_revision_takes_its_platforms(rr: RefRegistryProcess) -> None:

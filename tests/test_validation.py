@@ -9,9 +9,17 @@ from typing import Any
 import pytest
 
 from fixtures.content import images
-from refregistry.errors import RegistryError
+from refregistry.errors import Code, RegistryError
 from refregistry.mediatypes import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, SCHEMA1
-from refregistry.validation import check_digest, check_name, check_tag, labels_of, media_type_of, parse_manifest
+from refregistry.validation import (
+    check_digest,
+    check_lookup,
+    check_name,
+    check_tag,
+    labels_of,
+    media_type_of,
+    parse_manifest,
+)
 
 HEX = "0123456789abcdef" * 4
 
@@ -85,6 +93,17 @@ def test_digest_refused(digest: str) -> None:
     """Other algorithms (sha512 included) and malformed hex are DIGEST_INVALID."""
     with pytest.raises(RegistryError, match=r"^DIGEST_INVALID: invalid or unsupported digest"):
         check_digest(digest)
+
+
+@pytest.mark.parametrize("code", [Code.BLOB_UNKNOWN, Code.MANIFEST_UNKNOWN])
+def test_a_well_formed_sha512_digest_names_absent_content(code: Code) -> None:
+    """A lookup by sha512 is of content refregistry cannot hold: the caller's not-found code, never a 400."""
+    with pytest.raises(RegistryError) as raised:
+        check_lookup(f"sha512:{HEX}{HEX}", code)
+    assert (raised.value.code, raised.value.status) == (code, 404)
+    assert check_lookup(f"sha256:{HEX}", code) == f"sha256:{HEX}"
+    with pytest.raises(RegistryError, match=r"^DIGEST_INVALID"):
+        check_lookup(f"sha512:{HEX}", code)
 
 
 DOCKER_IMAGE = images.image("v", layers=2)

@@ -240,9 +240,24 @@ fault(
 )
 fault(
     "list-override-drops-platforms",
-    "Overwriting a list's tag removes its platform manifests, as if complete.manifest.override were on.",
+    "Overwriting a list's tag with another list removes the old list's platform manifests, as if "
+    "complete.manifest.override were on.",
     ("retention",),
     complete_manifest_override=True,
+)
+fault(
+    "list-overwrite-keeps-sub-manifests",
+    "Overwriting a list's tag with a single image replaces only the list: its platform manifests stay behind, "
+    "where the documentation says a complete replacement removes them.",
+    ("retention",),
+    single_manifest_replaces_list=False,
+)
+fault(
+    "member-size-unchecked",
+    "A manifest list whose entry gives another size than its platform manifest's is stored: no client can "
+    "pull that platform through it (each checks the size the list gives).",
+    ("multiarch",),
+    verify_member_sizes=False,
 )
 fault(
     "list-platforms-stripped",

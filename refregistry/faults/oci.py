@@ -15,7 +15,7 @@ from aiohttp import web
 from ..errors import Code, RegistryError
 from ..handlers.base import context, state
 from ..storage.blobs import DIGEST
-from ..validation import TAG, ParsedManifest, check_digest, is_digest
+from ..validation import SHA512, TAG, ParsedManifest, check_digest, is_digest
 from .catalogue import Handler, fault, on
 from .rewrites import accepted_despite, crash_on, error_page, header, status, without_header
 
@@ -140,6 +140,13 @@ async def unknown_delete_accepted(request: web.Request, handler: Handler) -> web
     if not is_digest(request.match_info["reference"]):
         return await handler(request)  # an unknown tag is still 404
     return await accepted_despite(Code.MANIFEST_UNKNOWN)(request, handler)
+
+
+async def sha512_refused(request: web.Request, handler: Handler) -> web.StreamResponse:
+    named = request.match_info.get("digest") or request.match_info.get("reference", "")
+    if SHA512.fullmatch(named):
+        raise RegistryError(Code.DIGEST_INVALID, f"invalid or unsupported digest {named!r} (sha256 required)")
+    return await handler(request)
 
 
 fault(
@@ -275,4 +282,11 @@ fault(
     "instead of the spec's JSON error (NAME_UNKNOWN, MANIFEST_UNKNOWN), so clients cannot tell it from a wrong URL.",
     ("oci_pull",),
     rewrites=(on("manifest", "GET", "HEAD")(error_page(404)), on("tags", "GET")(error_page(404))),
+)
+fault(
+    "sha512-not-found-400",
+    "GET and HEAD by a well-formed sha512 digest answer 400 DIGEST_INVALID instead of 404: a client asking "
+    "whether content exists under that digest is told its request is wrong.",
+    ("oci_pull",),
+    rewrites=(on("manifest", "GET", "HEAD")(sha512_refused), on("blob", "GET", "HEAD")(sha512_refused)),
 )

@@ -10,7 +10,7 @@ from aiohttp.abc import AbstractStreamWriter
 
 from ..errors import Code, RegistryError
 from ..storage.naming import blob_file
-from ..validation import check_digest
+from ..validation import check_lookup
 from .base import context, state
 
 OCTET = "application/octet-stream"
@@ -69,7 +69,7 @@ class BlobFileResponse(web.FileResponse):
 
 def _locate(request: web.Request) -> tuple[str, int]:
     ctx, st = context(request), state(request)
-    digest = check_digest(request.match_info["digest"])
+    digest = check_lookup(request.match_info["digest"], Code.BLOB_UNKNOWN)
     size = st.storage.blob_size(str(ctx.repo), digest)
     if size is None:
         raise RegistryError(Code.BLOB_UNKNOWN, detail={"digest": digest})

@@ -9,7 +9,16 @@ from ..errors import Code, RegistryError
 from ..mediatypes import LIST_TYPES, SCHEMA1
 from ..storage import Limits, Manifest
 from ..storage.blobs import sha256_digest
-from ..validation import TAG, ParsedManifest, check_digest, check_tag, is_digest, labels_of, parse_manifest
+from ..validation import (
+    TAG,
+    ParsedManifest,
+    check_digest,
+    check_lookup,
+    check_tag,
+    is_digest,
+    labels_of,
+    parse_manifest,
+)
 from .base import context, state
 
 CONFIG_LIMIT = 4 * 1024 * 1024
@@ -20,7 +29,7 @@ def _reference(request: web.Request) -> tuple[str | None, str]:
     ctx, storage = context(request), state(request).storage
     reference = request.match_info["reference"]
     if is_digest(reference):
-        return None, check_digest(reference)
+        return None, check_lookup(reference, Code.MANIFEST_UNKNOWN)
     # A name that cannot be a tag names no manifest: 404, as the OCI suite expects of a pull
     # (only a PUT under such a name is TAG_INVALID).
     digest = storage.resolve(str(ctx.repo), str(ctx.image), reference) if TAG.fullmatch(reference) else None
@@ -85,19 +94,29 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
 
 
 def _check_references(request: web.Request, parsed: ParsedManifest) -> None:
+    """Every blob and list member the manifest names is in the repository, of the size its descriptor gives."""
     ctx, st = context(request), state(request)
     if not st.policy.verify_manifest_references:
         return
+    repo, image = str(ctx.repo), str(ctx.image)
     for ref in parsed.refs:
         if ref.kind == "manifest":
-            if st.storage.manifest(str(ctx.repo), str(ctx.image), ref.child) is None:
+            member = st.storage.manifest(repo, image, ref.child)
+            if member is None:
                 raise RegistryError(
                     Code.MANIFEST_BLOB_UNKNOWN,
                     f"manifest {ref.child} is not in this repository",
                     detail={"digest": ref.child},
                 )
+            if ref.size != member.size and st.policy.verify_member_sizes:
+                # A client verifies what it fetches against the descriptor: such a list could never be pulled.
+                raise RegistryError(
+                    Code.MANIFEST_INVALID,
+                    f"list entry {ref.child} says {ref.size} bytes, the manifest has {member.size}",
+                    detail={"digest": ref.child, "size": ref.size, "stored": member.size},
+                )
         elif ref.kind != "foreign":
-            size = st.storage.blob_size(str(ctx.repo), ref.child)
+            size = st.storage.blob_size(repo, ref.child)
             if size is None:
                 raise RegistryError(
                     Code.MANIFEST_BLOB_UNKNOWN,
@@ -166,7 +185,7 @@ async def delete(request: web.Request) -> web.StreamResponse:
     repo, image, storage = str(ctx.repo), str(ctx.image), st.storage
     reference = request.match_info["reference"]
     if is_digest(reference):
-        check_digest(reference)
+        check_lookup(reference, Code.MANIFEST_UNKNOWN)
         if storage.manifest(repo, image, reference) is None:
             raise RegistryError(Code.MANIFEST_UNKNOWN, detail={"digest": reference})
         await storage.delete_manifest(repo, image, reference, cascade=False)

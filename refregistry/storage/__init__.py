@@ -98,7 +98,7 @@ class Storage(Reads, Uploads, Promotion, Annotations):
             self._put_bytes(body)
             self._meta.put_manifest(record, parsed.refs, tag, properties)
             if tag is not None and limits is not None:
-                self._retain(repo, image, tag, limits, released)
+                self._retain(repo, image, tag, limits, released, pushed_list=parsed.media_type in LIST_TYPES)
         if released:
             await asyncio.to_thread(self._release, released)
         return record.digest
@@ -164,10 +164,12 @@ class Storage(Reads, Uploads, Promotion, Annotations):
         await self._off_loop(lambda released: released.extend(self._meta.purge(repo) + self._trash.purge(repo)))
 
     # -- the operations, inside their transaction --------------------------------------------
-    def _retain(self, repo: str, image: str, tag: str, limits: Limits, released: Released) -> None:
+    def _retain(
+        self, repo: str, image: str, tag: str, limits: Limits, released: Released, *, pushed_list: bool
+    ) -> None:
         meta = self._meta
         current, revisions = meta.resolve(repo, image, tag), meta.revisions(repo, image, tag)
-        eviction = retention.plan(limits, current, revisions, meta.tags_by_age(repo, image))
+        eviction = retention.plan(limits, current, revisions, meta.tags_by_age(repo, image), pushed_list=pushed_list)
         cascade = limits.cascade
         for digest in eviction.revisions:
             self._evict(repo, image, digest, released, cascade=cascade, lists_alone=eviction.lists_alone)

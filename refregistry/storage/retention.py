@@ -7,9 +7,12 @@
   evicts the oldest tag names first, each with all its revisions.  ``latest`` is not exempt.
 * Lazy: only the pushed image is looked at, on its push.  A manifest list goes as one context
   with its sub-manifests; anything another tag or list still holds stays.
-* Overwriting a list's tag with Tag Retention 1 replaces only the list: its sub-manifests stay,
-  pullable by digest (Artifactory's default), unless the system property
+* Overwriting a list's tag with another list, under Tag Retention 1, replaces only the list: its
+  sub-manifests stay, pullable by digest (Artifactory's default), unless the system property
   ``artifactory.docker.complete.manifest.override.enabled`` is true (``complete_override``).
+  Overwriting it with a single manifest is a complete replacement: the sub-manifests go with the
+  list ("Overwriting List Manifests with a Manifest and Vice-Versa"), as an image overwritten by a
+  list goes whole.
 * An evicted manifest takes its layers and list members along (what nothing else holds), as
   Artifactory does since 7.75.3; before, retention removed the tags only (``cascade`` False).
 
@@ -35,6 +38,7 @@ class Limits:
     keep: int  # revisions of a tag kept, the current one included
     complete_override: bool
     cascade: bool = True  # an evicted manifest takes its layers and list members along (since 7.75.3)
+    single_replaces_list: bool = True  # a single manifest overwriting a list takes its sub-manifests along
 
     @classmethod
     def of(cls, max_unique: int, keep: int, complete_override: bool, policy: Policy) -> Limits:
@@ -43,7 +47,9 @@ class Limits:
         if not policy.evict_revisions:
             keep = 1 << 30
         complete_override = complete_override or policy.complete_manifest_override
-        return cls(max_unique, keep, complete_override, policy.retention_removes_layers)
+        return cls(
+            max_unique, keep, complete_override, policy.retention_removes_layers, policy.single_manifest_replaces_list
+        )
 
 
 @dataclass(frozen=True)
@@ -53,13 +59,17 @@ class Eviction:
     tags: list[str]  # tag names beyond Max Unique Tags, oldest first: each goes with all its revisions
 
 
-def plan(limits: Limits, current: str | None, revisions: list[str], tags_by_age: list[str]) -> Eviction:
-    """What a push of a tag evicts: ``current`` is what the tag now points at, ``revisions`` what
-    it pointed at since its creation (newest first), ``tags_by_age`` the image's tag names."""
+def plan(
+    limits: Limits, current: str | None, revisions: list[str], tags_by_age: list[str], *, pushed_list: bool
+) -> Eviction:
+    """What a push of a tag evicts: ``current`` is what the tag now points at (a list if
+    ``pushed_list``), ``revisions`` what it pointed at since its creation (newest first),
+    ``tags_by_age`` the image's tag names."""
     previous = [d for d in revisions if d != current]
     excess = max(len(tags_by_age) - limits.max_unique, 0) if limits.max_unique > 0 else 0
+    replaced_whole = limits.complete_override or (limits.single_replaces_list and not pushed_list)
     return Eviction(
         revisions=previous[max(limits.keep - 1, 0) :],
-        lists_alone=not (limits.keep > 1 or limits.complete_override),
+        lists_alone=not (limits.keep > 1 or replaced_whole),
         tags=tags_by_age[:excess],
     )
