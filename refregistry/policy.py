@@ -61,7 +61,7 @@ class Policy:
     layout_colon_names: bool = False
     layout_tag_beside_image: bool = True  # a tag's folder lists its files when images lie below it too
     # Item properties (handlers/item_properties.py).
-    protect_docker_properties: bool = True
+    set_properties_merges: bool = True  # Set Item Properties adds to an item's properties, never replaces them
     # Promotion (handlers/promote.py).
     validate_promotion: bool = True
     validate_target_tag: bool = True  # targetTag must be an OCI tag (when validate_promotion)

@@ -44,10 +44,11 @@ def set_property_is_kept(server: RefRegistryProcess) -> None:
     assert storage(server, "app/1/manifest.json?properties").json()["properties"].get("qa") == ["done"]
 
 
-@probe("docker-properties-unprotected")
-def docker_property_change_is_refused(server: RefRegistryProcess) -> None:
+@probe("property-set-replaces-all")
+def set_property_keeps_the_others(server: RefRegistryProcess) -> None:
     admin(server).push(IMAGE, "app", "1").raise_for_status()
-    assert storage(server, "app/1/manifest.json?properties=docker.manifest=2", "PUT").status_code == 403
+    storage(server, "app/1?properties=qa=done", "PUT").raise_for_status()
+    assert storage(server, "app/1/manifest.json?properties").json()["properties"].get("docker.manifest") == ["1"]
 
 
 @probe("file-info-sha256-only")

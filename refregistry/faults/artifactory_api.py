@@ -170,11 +170,11 @@ fault(
     rewrites=(on("properties", "PUT", "DELETE")(write_nothing), on("metadata", "PATCH")(write_nothing)),
 )
 fault(
-    "docker-properties-unprotected",
-    "The REST property APIs change and remove the docker.* properties the registry keeps on a manifest "
-    "(docker.manifest.digest, docker.repoName...), which pulls and Artifactory's own tools rely on.",
+    "property-set-replaces-all",
+    "Set Item Properties replaces every property of the items it reaches with the ones given, so a CI job's "
+    "qa.status=passed on a tag folder wipes the docker.* properties of its manifest.json.",
     ("properties",),
-    protect_docker_properties=False,
+    set_properties_merges=False,
 )
 fault(
     "file-info-sha256-only",

@@ -8,9 +8,9 @@
 * ``PATCH /api/metadata/{repo}/{path}[?recursiveProperties=0]`` with ``{"props": {"k": "v", "k2": null}}``.
 
 On a folder a write applies to everything below it too unless ``recursive=0``.  Writes need the
-``annotate`` permission (refregistry/config.py).  ``docker.*`` properties are the registry's: a
-write may add one an item lacks (JFrog's repair of a manifest that lost them), never change or
-remove one it has, so a pull keeps working (docs/refregistry.md).
+``annotate`` permission (refregistry/config.py).  ``docker.*`` properties are written like any
+other, as Artifactory's are ("Properties are for Guiding, not for Restricting"); a write touches
+only the keys it names (docs/refregistry.md).
 """
 
 from __future__ import annotations
@@ -25,10 +25,8 @@ from .base import context, flag, json_answer, state
 from .layout import STORAGE_TYPE, Node, found, layout, storage_uri
 
 FORBIDDEN_IN_KEYS = frozenset(")(}{][*+^$\\/~`!@#%&<>;=,±§ ")
-REGISTRY_OWNED = "docker."
 Pairs = Iterable[tuple[str, bool]]  # characters of a parameter, each with whether a backslash escaped it
 Cut = Callable[[str, bool], bool]  # whether a character (escaped or not) separates parts
-Current = Callable[[str, str], dict[str, list[str]]]  # an item's properties: Storage.properties
 
 
 def read(request: web.Request, node: Node) -> web.StreamResponse:
@@ -46,7 +44,7 @@ def read(request: web.Request, node: Node) -> web.StreamResponse:
 async def set_(request: web.Request) -> web.StreamResponse:
     """``PUT /api/storage/{repo}/{path}?properties=...``: Set Item Properties."""
     added = parse_assignments(_parameter(request))
-    return await _change(request, added, [], flag(request, "recursive", default=True))
+    return await _change(request, added, [], flag(request, "recursive", default=True), setting=True)
 
 
 async def delete(request: web.Request) -> web.StreamResponse:
@@ -79,7 +77,7 @@ async def patch(request: web.Request) -> web.StreamResponse:
 
 
 async def _change(
-    request: web.Request, added: dict[str, list[str]], removed: list[str], recursive: bool
+    request: web.Request, added: dict[str, list[str]], removed: list[str], recursive: bool, *, setting: bool = False
 ) -> web.StreamResponse:
     ctx, st = context(request), state(request)
     if ctx.addressed is not None:
@@ -87,26 +85,11 @@ async def _change(
     tree = layout(request)
     node = found(tree, request)
     paths = [node.path, *(n.path for n in tree.walk(node))] if recursive and node.folder else [node.path]
-    if st.policy.protect_docker_properties:
-        _keep_registry_owned(st.storage.properties, str(ctx.repo), paths, added, removed)
+    if setting and not st.policy.set_properties_merges:
+        for path in paths:
+            st.storage.change_properties(str(ctx.repo), [path], {}, list(st.storage.properties(str(ctx.repo), path)))
     st.storage.change_properties(str(ctx.repo), paths, added, removed)
     return web.Response(status=204)
-
-
-def _keep_registry_owned(
-    current_of: Current, repo: str, paths: list[str], added: dict[str, list[str]], removed: list[str]
-) -> None:
-    """Refuse a write that would change or remove a ``docker.*`` property an item has."""
-    owned = [k for k in [*added, *removed] if k.startswith(REGISTRY_OWNED)]
-    if not owned:
-        return
-    for path in paths:
-        current = current_of(repo, path)
-        for key in owned:
-            if key in current and (key in removed or sorted(set(added[key])) != sorted(current[key])):
-                raise RegistryError(
-                    Code.DENIED, f"property '{key}' of '{path}' is maintained by the Docker registry and cannot change"
-                )
 
 
 def _parameter(request: web.Request) -> str:
