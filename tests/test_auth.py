@@ -107,7 +107,11 @@ def test_token_round_trip() -> None:
         ("reader", "docker-dev-local/app", ["pull", "delete"], ["pull"]),
         ("deployer", "docker-local/team/app", ["pull", "push", "delete"], ["pull", "push"]),
         ("deployer", "docker-dev-local/app", ["pull", "push"], []),
-        ("admin", "docker-prod-local/app", ["pull", "push", "delete", "*"], ["*", "delete", "pull", "push"]),
+        ("admin", "docker-prod-local/app", ["pull", "push", "delete", "*"], ["delete", "pull", "push"]),
+        # "*" (skopeo's and podman's delete) is every action the user has on the name.
+        ("admin", "docker-local/app", ["*"], ["delete", "pull", "push"]),
+        ("deployer", "docker-local/app", ["*"], ["pull", "push"]),
+        ("reader", "docker-local/app", ["*"], ["pull"]),
         ("admin", "docker-local/app", ["pull", "frobnicate"], ["pull"]),
         (None, "docker-local/app", ["pull", "push"], ["pull"]),
         (None, "docker-dev-local/app", ["pull"], []),
