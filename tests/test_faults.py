@@ -21,7 +21,8 @@ import yaml
 
 # Importing a probes module registers its probes.
 import tests.fault_probes_repositories
-import tests.fault_probes_spec  # noqa: F401
+import tests.fault_probes_spec
+import tests.fault_probes_tokens  # noqa: F401
 from fixtures.clients.admin import AdminClient
 from fixtures.services.process import RefRegistryProcess
 from fixtures.stacks.lifecycle import STACK_FAULTS
@@ -50,6 +51,7 @@ CAPABILITIES = {
     "content_trust",
     "tls",
     "v1",
+    "credentials",
 }
 
 
