@@ -16,16 +16,17 @@ from pathlib import Path
 from aiohttp import ClientPayloadError, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from . import __version__, remote, repoconfig, versions, virtual
+from . import __version__, remote, repoconfig, tokens, versions, virtual
 from .auth import Authenticator, AuthError, Identity, load_secret
 from .config import Config
 from .context import RequestContext, external_base
 from .errors import Code, RegistryError, Shape
 from .faults import Faults
 from .handlers.control import apply_faults
-from .routes import Route, all_routes
+from .routes import API_ROOT, Route, all_routes
 from .state import STATE, State
 from .storage import Storage
+from .tokens import TokenBook
 from .validation import check_name
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -102,7 +103,7 @@ def _challenge(st: State, ctx: RequestContext, action: str | None, error: str | 
     value = f'Bearer realm="{ctx.realm()}",service="artifactory"'
     scoped = st.policy.challenge_names_scope and ctx.repo is not None and ctx.image
     if scoped and action and SCOPE_ACTIONS.get(action):
-        value += f',scope="repository:{ctx.client_name}:{SCOPE_ACTIONS[action]}"'
+        value += f',scope="repository:{ctx.scope_name}:{SCOPE_ACTIONS[action]}"'
     if error:
         value += f',error="{error}"'
     return {"WWW-Authenticate": value}
@@ -130,7 +131,7 @@ def _authenticate(st: State, request: web.Request) -> Identity | None:
     raise AuthError(f"unsupported authorization scheme {scheme[:20]!r}")
 
 
-def _authorize(st: State, route: Route, ctx: RequestContext) -> None:
+def _authorize(st: State, route: Route, ctx: RequestContext, path: str | None) -> None:
     action, identity, repo = route.action, ctx.identity, ctx.repo
     if action is None or (action == "deploy" and not st.policy.deploy_needs_permission):
         return
@@ -147,8 +148,25 @@ def _authorize(st: State, route: Route, ctx: RequestContext) -> None:
         if ctx.user is None:
             raise _unauthorized(st, route, ctx, "authentication required")
         raise RegistryError(Code.DENIED, f"user '{ctx.user}' may not {action} in repository '{repo}'")
-    if identity is not None and ctx.image and not identity.token_allows(ctx.full_name, action):
-        raise _unauthorized(st, route, ctx, "the token does not cover this request", "insufficient_scope")
+    if identity is None or identity.access is None:
+        return
+    if ctx.image:
+        if not identity.token_allows(ctx.full_name, action):
+            raise _unauthorized(st, route, ctx, "the token does not cover this request", "insufficient_scope")
+    elif route.shape is Shape.ARTIFACTORY and not _token_reaches(st, identity, route, str(ctx.key), action, path):
+        raise RegistryError(Code.DENIED, f"the token grants no {action} on what this request names in '{ctx.key}'")
+
+
+def _token_reaches(st: State, identity: Identity, route: Route, key: str, action: str, path: str | None) -> bool:
+    """A registry token on an Artifactory REST route.  Under the Docker API root (promote,
+    multi-arch delete, parent lists) the body names the image: the token needs the action on some
+    image of the repository here, and the handler checks the image named (handlers/base.authorize).
+    Elsewhere the path names an item, which must lie within an image the token names."""
+    if not st.policy.rest_honours_token_scope:
+        return True
+    if route.path.startswith(API_ROOT):
+        return identity.reaches(key, action)
+    return identity.covers_path(key, path or "", action)
 
 
 def _check_repo(st: State, route: Route, ctx: RequestContext) -> None:
@@ -180,7 +198,7 @@ async def guard_middleware(request: web.Request, handler: Handler) -> web.Stream
             raise _unauthorized(st, route, ctx, str(exc)) from None
     if ctx.identity is not None:
         _check_repo(st, route, ctx)  # a known caller learns the repository is missing, not "denied"
-    _authorize(st, route, ctx)
+    _authorize(st, route, ctx, info.get("path"))
     _check_repo(st, route, ctx)
     if ctx.repo in st.config.virtuals:
         virtual.resolve(request, ctx, st.config.virtuals[ctx.repo], route.action, st.storage, st.policy)
@@ -227,7 +245,7 @@ def make_app(
     base = versions.policy_for(artifactory_version)
     storage = Storage(data_dir)
     config = repoconfig.restored(config, data_dir)
-    auth = Authenticator(config, load_secret(data_dir))
+    auth = Authenticator(config, load_secret(data_dir), book=TokenBook(data_dir / tokens.BOOK))
     app = web.Application(middlewares=[error_middleware, guard_middleware, fault_middleware])
     app[STATE] = State(config, storage, auth, Faults(base=base), __version__, artifactory_version, initial)
     apply_faults(app[STATE], (faults or Faults()).names())

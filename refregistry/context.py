@@ -103,7 +103,22 @@ class RequestContext:
         """Absolute URL of ``<image>/<suffix>`` in the form the client is using."""
         return self.root_url(f"{self.image}/{suffix}")
 
+    @property
+    def repopath_to_client(self) -> bool:
+        """Whether the client sent ``/v2/<repo>/<image>``: to the server, or to a proxy that rewrote it."""
+        proxied_repopath = self.proxied and self.proxy_method == "REPOPATHPREFIX"
+        return self.form is Form.REPOPATH or (self.form is Form.API and proxied_repopath)
+
+    @property
+    def scope_name(self) -> str:
+        """The image as a challenge's scope names it: as the client spells it, for the realm below."""
+        return self.full_name if self.repopath_to_client else str(self.image)
+
     def realm(self) -> str:
-        if self.form is Form.API:
+        """Where the client asks for a token.  One realm per host the client sees, named alike on
+        every challenge from it (/v2/ and images), with scopes in the client's own spelling: a
+        client that keeps the first challenge's realm and asks for its own names gets a token that
+        covers them.  Behind a repository-path proxy that is ``/v2/token``, as on the server itself."""
+        if self.form is Form.API and not self.repopath_to_client:
             return f"{self.base}/artifactory/api/docker/{self.key}/v2/token"
         return f"{self.base}/v2/token"

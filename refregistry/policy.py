@@ -31,6 +31,12 @@ class Policy:
     read_only_users_read: bool = True  # a permission granting read alone lets its user pull
     ping_challenges_anonymous: bool = True
     challenge_names_scope: bool = True  # a 401 on an image names the scope the request needs
+    # Tokens (auth.py, tokens.py, app.py): "*" grants the user's every action; a registry token on
+    # REST routes only does what its scopes name; access tokens are passwords; revoked ones refused.
+    star_grants_every_action: bool = True
+    rest_honours_token_scope: bool = True
+    access_token_as_password: bool = True
+    honour_token_revocation: bool = True
     honour_proxy_headers: bool = True
     announce_api_version: bool = True
     # Uploads and manifests (handlers/uploads.py, handlers/manifests.py).

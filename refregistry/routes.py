@@ -30,6 +30,7 @@ from .handlers import (
     repositories,
     storage_api,
     system,
+    tokens,
     trash,
     uploads,
 )
@@ -71,6 +72,8 @@ REPOPATH_ROOT = "/v2/{repo}"
 # Not an Artifactory REST path: everything under /artifactory/ except /artifactory/api/.
 REPOS = "/artifactory/api/repositories"
 ITEM = "/artifactory/{repo:(?!api/)[^/]+}/{path:.+}"
+ACCESS_TOKENS = "/access/api/v1/tokens"
+SECURITY_TOKEN = "/artifactory/api/security/token"
 
 OTHERS = (
     Route("ping", "GET", "/v2/", system.v2_ping, "login"),
@@ -186,6 +189,11 @@ OTHERS = (
     ),
     Route("item", "GET", ITEM, storage_api.download, "read", Shape.ARTIFACTORY, Form.API),
     Route("item", "DELETE", ITEM, storage_api.delete, "delete", Shape.ARTIFACTORY, Form.API),
+    # Access tokens (handlers/tokens): who may create or revoke which is the handler's to check.
+    Route("access-token", "POST", ACCESS_TOKENS, tokens.create, "login", Shape.ARTIFACTORY),
+    Route("access-token", "DELETE", f"{ACCESS_TOKENS}/{{token_id}}", tokens.revoke, "login", Shape.ARTIFACTORY),
+    Route("security-token", "POST", SECURITY_TOKEN, tokens.create_legacy, "login", Shape.ARTIFACTORY),
+    Route("security-token", "POST", f"{SECURITY_TOKEN}/revoke", tokens.revoke_legacy, "login", Shape.ARTIFACTORY),
 )
 
 

@@ -143,14 +143,19 @@ def test_docker_auth_endpoint_returns_a_config_json_entry(server: RefRegistryPro
 def test_urls_follow_the_proxy(
     start_server: StartServer, method: str, headers: dict[str, str], expected_root: str
 ) -> None:
-    """Workflow: behind a proxy, Location and the realm use its base URL and the client-facing path form."""
+    """Workflow: behind a proxy, Location and the realm use its base URL and the client-facing path form;
+    the realm is one per host the client sees, and its scopes are spelled as the client spells the image."""
     server = start_server({"dockerReverseProxyMethod": method})
     root = "/artifactory/api/docker/docker-local/v2/"
     started = rest(server, f"{root}app/blobs/uploads/", "POST", headers=headers)
     assert started.headers["Location"].startswith(f"{expected_root}app/blobs/uploads/")
-    challenge = rest(server, root, auth=None, headers=headers).headers["WWW-Authenticate"]
     base = expected_root.split("/v2/")[0]
-    assert parse_challenge(challenge)[1]["realm"] == f"{base}/artifactory/api/docker/docker-local/v2/token"
+    repopath = method == "REPOPATHPREFIX"
+    realm = f"{base}/v2/token" if repopath else f"{base}/artifactory/api/docker/docker-local/v2/token"
+    for path, scope in ((root, None), (f"{root}app/tags/list", "docker-local/app" if repopath else "app")):
+        challenge = rest(server, path, auth=None, headers=headers).headers["WWW-Authenticate"]
+        params = parse_challenge(challenge)[1]
+        assert (params["realm"], params.get("scope")) == (realm, scope and f"repository:{scope}:pull")
 
 
 def test_storage_api_presents_artifactorys_layout(server: RefRegistryProcess, registry: RegistryClient) -> None:

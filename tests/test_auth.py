@@ -95,7 +95,7 @@ def test_token_round_trip() -> None:
     assert answer["expires_in"] == CONFIG.token_ttl
     identity = Authenticator(CONFIG, SECRET).bearer(str(answer["token"]))
     assert (identity.user, identity.scheme) == ("deployer", "bearer")
-    assert identity.access == {("docker-local/app", "read"), ("docker-local/app", "deploy")}
+    assert identity.access == {("docker-local/app", p) for p in ("read", "annotate", "deploy")}
     assert identity.token_allows("docker-local/app", "deploy")
     assert not identity.token_allows("docker-local/other", "read")
 
@@ -107,7 +107,11 @@ def test_token_round_trip() -> None:
         ("reader", "docker-dev-local/app", ["pull", "delete"], ["pull"]),
         ("deployer", "docker-local/team/app", ["pull", "push", "delete"], ["pull", "push"]),
         ("deployer", "docker-dev-local/app", ["pull", "push"], []),
-        ("admin", "docker-prod-local/app", ["pull", "push", "delete", "*"], ["*", "delete", "pull", "push"]),
+        ("admin", "docker-prod-local/app", ["pull", "push", "delete", "*"], ["delete", "pull", "push"]),
+        # "*" (skopeo's and podman's delete) is every action the user has on the name.
+        ("admin", "docker-local/app", ["*"], ["delete", "pull", "push"]),
+        ("deployer", "docker-local/app", ["*"], ["pull", "push"]),
+        ("reader", "docker-local/app", ["*"], ["pull"]),
         ("admin", "docker-local/app", ["pull", "frobnicate"], ["pull"]),
         (None, "docker-local/app", ["pull", "push"], ["pull"]),
         (None, "docker-dev-local/app", ["pull"], []),
@@ -121,9 +125,9 @@ def test_scopes_cut_to_permissions(user: str | None, name: str, asked: list[str]
 
 
 def test_push_implies_read() -> None:
-    """A token granted push alone still lets its holder read (HEAD blobs) the same name."""
+    """A token granted push alone still lets its holder read (HEAD blobs) and annotate the same name."""
     identity = Authenticator(CONFIG, SECRET).bearer(token_for("deployer", ("docker-local/app", ["push"])))
-    assert identity.access == {("docker-local/app", "deploy"), ("docker-local/app", "read")}
+    assert identity.access == {("docker-local/app", p) for p in ("read", "annotate", "deploy")}
     assert not identity.token_allows("docker-local/app", "delete")
 
 

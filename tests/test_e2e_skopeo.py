@@ -95,3 +95,14 @@ def test_copy_index_up_and_back_is_byte_identical(
     expected = {blob.digest.split(":", 1)[1]: blob.data for blob in every}
     assert blob_files(back) == expected
     assert blob_files(back) == blob_files(source)
+
+
+def test_delete_asks_for_every_action_and_removes_the_tag(
+    server: RefRegistryProcess, registry: RegistryClient, scratch: Path
+) -> None:
+    """skopeo delete asks its token for "*": it must read the tag and delete the manifest (issue 17)."""
+    registry.push(images.image("skopeo-delete"), "gone", "1").raise_for_status()
+    remote = f"docker://{server.url.removeprefix('http://')}/docker-local/gone:1"
+    delete = [str(shutil.which("skopeo")), "--insecure-policy", "delete", "--tls-verify=false", "--creds", CREDS]
+    run_skopeo([*delete, remote], scratch / "skopeo-state")
+    assert registry.manifest("gone", "1").status_code == 404

@@ -23,7 +23,8 @@ import yaml
 import tests.fault_probes_items
 import tests.fault_probes_repositories
 import tests.fault_probes_rest
-import tests.fault_probes_spec  # noqa: F401
+import tests.fault_probes_spec
+import tests.fault_probes_tokens  # noqa: F401
 from fixtures.clients.admin import AdminClient
 from fixtures.services.process import RefRegistryProcess
 from fixtures.stacks.lifecycle import STACK_FAULTS
@@ -52,6 +53,7 @@ CAPABILITIES = {
     "content_trust",
     "tls",
     "v1",
+    "credentials",
 }
 
 

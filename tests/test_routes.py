@@ -174,7 +174,7 @@ ROWS = [  # form, proxied, methods, registry root, realm
     (Form.GLOBAL, False, PROXY_METHODS, f"{B}/v2/", f"{B}/v2/token"),
     (Form.GLOBAL, True, PROXY_METHODS, f"{B}/v2/", f"{B}/v2/token"),
     (Form.API, False, PROXY_METHODS, API, API_REALM),
-    (Form.API, True, ("REPOPATHPREFIX",), f"{B}/v2/docker-local/", API_REALM),
+    (Form.API, True, ("REPOPATHPREFIX",), f"{B}/v2/docker-local/", f"{B}/v2/token"),
     (Form.API, True, ("SUBDOMAIN", "PORTPERREPO"), f"{B}/v2/", API_REALM),
 ]
 CASES = [(form, proxied, method, root, realm) for form, proxied, methods, root, realm in ROWS for method in methods]
@@ -189,3 +189,6 @@ def test_context_urls(form: Form, proxied: bool, method: str, root: str, realm: 
     assert ctx.realm() == realm
     assert ctx.full_name == "docker-local/team/app"
     assert ctx.client_name == ("docker-local/team/app" if form is Form.REPOPATH else "team/app")
+    # A challenge's scope is spelled for its realm: repo/image where /v2/token serves an image request.
+    client_repopath = form is Form.REPOPATH or (form is Form.API and proxied and method == "REPOPATHPREFIX")
+    assert ctx.scope_name == ("docker-local/team/app" if client_repopath else "team/app")

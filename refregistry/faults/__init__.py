@@ -29,7 +29,7 @@ harness applies them when it builds a stack, and refregistry accepts and ignores
 from __future__ import annotations
 
 # Importing the parts registers their faults: this order is the catalogue's.
-from . import docker, oci, artifactory_api, stack  # noqa: F401  # isort: skip
+from . import docker, oci, artifactory_api, tokens, stack  # noqa: F401  # isort: skip
 from .catalogue import REGISTERED, Fault, Faults, UnknownFault, catalogue_json
 
 CATALOGUE: tuple[Fault, ...] = tuple(REGISTERED.values())

@@ -211,7 +211,7 @@ fault(
 fault(
     "bearer-refused",
     "The registry issues tokens but refuses them: every Bearer request gets 401 (docker login fails).",
-    ("login", "ping"),
+    ("login", "ping", "credentials"),
     accept_bearer_tokens=False,
 )
 fault(

@@ -21,6 +21,11 @@ MAX_BODY = 64 << 10
 
 
 async def search(request: web.Request) -> web.StreamResponse:
+    ctx, st = context(request), state(request)
+    # A registry token finds only what lies in the images its scopes name.
+    token = ctx.identity if ctx.identity is not None and st.policy.rest_honours_token_scope else None
+    if token is not None and token.access is not None and not any(perm == "read" for _, perm in token.access):
+        raise RegistryError(Code.DENIED, "the token grants no read on any image")
     raw = await request.content.read(MAX_BODY + 1)
     if len(raw) > MAX_BODY:
         raise RegistryError(Code.BAD_REQUEST, f"the query is longer than {MAX_BODY} bytes")
@@ -28,14 +33,15 @@ async def search(request: web.Request) -> web.StreamResponse:
         query = parse(raw.decode())
     except (AqlError, UnicodeDecodeError) as exc:
         raise RegistryError(Code.BAD_REQUEST, f"Failed to parse query: {exc}") from None
-    ctx, st = context(request), state(request)
     readable = [r for r in (*st.config.repositories, *st.config.remotes) if st.config.allows(ctx.user, r, "read")]
     honour = st.policy.aql_property_criteria
     found = [
         item
         for repo in readable
         for item in items(st.storage, repo, colon_names=st.policy.layout_colon_names)
-        if item.type in query.types and matches(query.criteria, item, properties=honour)
+        if item.type in query.types
+        and matches(query.criteria, item, properties=honour)
+        and (token is None or token.covers_path(repo, f"{item.path}/{item.name}", "read"))
     ]
     if query.sort is not None:
         descending, fields = query.sort

@@ -21,6 +21,24 @@ def context(request: web.Request) -> RequestContext:
     return ctx
 
 
+def is_admin(request: web.Request) -> bool:
+    """An admin's Basic credentials or access token; a registry token is never an admin's."""
+    ctx = context(request)
+    return (ctx.identity is None or ctx.identity.access is None) and state(request).config.is_admin(ctx.user)
+
+
+def authorize(request: web.Request, repo: str, image: str, permission: str) -> None:
+    """403 unless a registry token in use grants ``permission`` on ``repo/image`` (for an image a
+    body names; the user's own permissions are the caller's to check, as Policy may bend them)."""
+    identity, st = context(request).identity, state(request)
+    if (
+        identity is not None
+        and st.policy.rest_honours_token_scope
+        and not identity.token_allows(f"{repo}/{image}", permission)
+    ):
+        raise RegistryError(Code.DENIED, f"the token grants no {permission} on '{repo}/{image}'")
+
+
 def json_answer(
     doc: Any, status: int = 200, headers: dict[str, str] | None = None, content_type: str = "application/json"
 ) -> web.Response:

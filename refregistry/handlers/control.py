@@ -17,7 +17,7 @@ from .. import repoconfig
 from ..errors import Code, RegistryError
 from ..faults import UnknownFault
 from ..state import State
-from .base import context, json_answer, state
+from .base import is_admin, json_answer, state
 
 MAX_BODY = 64 << 10
 
@@ -29,11 +29,14 @@ def apply_faults(st: State, names: list[str]) -> None:
     st.storage.keep_shared_blobs = policy.keep_shared_blobs
     st.storage.trashcan = st.config.trashcan and policy.trashcan
     st.auth.any_password = policy.any_password
+    st.auth.every_action = policy.star_grants_every_action
+    st.auth.token_passwords = policy.access_token_as_password
+    st.auth.revocations = policy.honour_token_revocation
 
 
 def _admin(request: web.Request) -> State:
     st = state(request)
-    if not st.config.is_admin(context(request).user):
+    if not is_admin(request):
         raise RegistryError(Code.DENIED, "fault control needs an admin")
     return st
 

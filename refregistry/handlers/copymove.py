@@ -21,7 +21,7 @@ from aiohttp import web
 from ..errors import Code, RegistryError
 from ..storage import Storage
 from ..validation import check_name, check_tag
-from .base import context, json_answer, state
+from .base import authorize, context, json_answer, state
 from .items import walk
 from .layout import Layout, Node
 
@@ -95,6 +95,13 @@ async def _transfer(request: web.Request, *, move: bool) -> web.StreamResponse:
     for repo, action in needed:
         if not st.config.allows(ctx.user, repo, action):
             raise RegistryError(Code.DENIED, f"user '{ctx.user}' may not {action} in repository '{repo}'")
+    for t in plan:  # a registry token must name each image read, written and (to move) removed
+        authorize(request, source, t.image, "read")
+        authorize(request, target_repo, t.target_image, "deploy")
+        if move:
+            authorize(request, source, t.image, "delete")
+        if overwrites:
+            authorize(request, target_repo, t.target_image, "delete")
     files, folders = _counted(layout, node)
     if not dry:
         await _apply(storage, plan, (source, target_repo), move=move, keep_layers=st.policy.copy_keeps_layers)

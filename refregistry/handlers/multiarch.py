@@ -15,13 +15,14 @@ from aiohttp import web
 
 from ..errors import Code, RegistryError
 from ..validation import check_name, check_tag
-from .base import context, json_answer, state
+from .base import authorize, context, json_answer, state
 
 MAX_BODY = 16 << 10
 
 
-async def _image_and_tag(request: web.Request) -> tuple[str, str, str]:
-    """(image, tag, digest) named by the body; 400 for a bad body, 404 for an unknown tag."""
+async def _image_and_tag(request: web.Request, permission: str) -> tuple[str, str, str]:
+    """(image, tag, digest) named by the body; 400 for a bad body, 403 for an image a registry
+    token does not name with ``permission``, 404 for an unknown tag."""
     raw = await request.content.read(MAX_BODY + 1)
     try:
         doc = json.loads(raw) if len(raw) <= MAX_BODY else None
@@ -35,6 +36,7 @@ async def _image_and_tag(request: web.Request) -> tuple[str, str, str]:
         raise RegistryError(Code.BAD_REQUEST, 'expected a JSON body {"dockerRepository": "<image>", "tag": "<tag>"}')
     image, tag = check_name(doc["dockerRepository"]), check_tag(doc["tag"])
     ctx = context(request)
+    authorize(request, str(ctx.key), image, permission)
     digest = state(request).storage.resolve(str(ctx.repo), image, tag)
     if digest is None:
         raise RegistryError(Code.NOT_FOUND, f"Unable to find tag '{tag}' of image '{image}' in '{ctx.repo}'")
@@ -43,7 +45,7 @@ async def _image_and_tag(request: web.Request) -> tuple[str, str, str]:
 
 async def delete(request: web.Request) -> web.StreamResponse:
     ctx, st = context(request), state(request)
-    image, tag, digest = await _image_and_tag(request)
+    image, tag, digest = await _image_and_tag(request, "delete")
     repo = str(ctx.repo)
     if st.policy.delete_list_members:
         await st.storage.delete_tag(repo, image, tag, digest, keep_shared=st.policy.multiarch_delete_keeps_shared)
@@ -55,7 +57,7 @@ async def delete(request: web.Request) -> web.StreamResponse:
 
 async def parents(request: web.Request) -> web.StreamResponse:
     ctx, st = context(request), state(request)
-    _image, tag, digest = await _image_and_tag(request)
+    _image, tag, digest = await _image_and_tag(request, "read")
     storage, repo = st.storage, str(ctx.repo)
     if not st.policy.parents_by_digest:
         digest = tag  # lists hold members by digest: looked up by the tag folder, none is found

@@ -20,7 +20,7 @@ from ..errors import Code, RegistryError
 from ..policy import Policy
 from ..storage import Storage
 from ..validation import check_name, check_tag
-from .base import context, state
+from .base import authorize, context, state
 
 MAX_BODY = 64 << 10
 FIELDS = {"targetRepo", "dockerRepository", "targetDockerRepository", "tag", "targetTag", "copy"}
@@ -111,6 +111,10 @@ async def promote(request: web.Request) -> web.StreamResponse:
     for repo, action in needed if st.policy.promotion_checks_permissions else ():
         if not st.config.allows(ctx.user, repo, action):
             raise RegistryError(Code.DENIED, f"user '{ctx.user}' may not {action} in repository '{repo}'")
+    # A registry token names images: read on the source, deploy on the target (delete to move).
+    scopes = [(str(ctx.key), p.image, "read"), (p.target_repo, p.target_image, "deploy")]
+    for repo, image, action in scopes + ([] if p.copy else [(str(ctx.key), p.image, "delete")]):
+        authorize(request, repo, image, action)
     storage, target = st.storage, (p.target_repo, p.target_image)
     if not storage.has_image(source, p.image):
         raise RegistryError(Code.NOT_FOUND, f"Unable to find image '{p.image}' in repository '{source}'")

@@ -15,13 +15,13 @@ from aiohttp import web
 from .. import repoconfig
 from ..config import Config
 from ..errors import Code, RegistryError
-from .base import context, json_answer, state
+from .base import context, is_admin, json_answer, state
 
 MAX_BODY = 64 << 10
 
 
 def _admin(request: web.Request) -> None:
-    if not state(request).config.is_admin(context(request).user):
+    if not is_admin(request):
         raise RegistryError(Code.DENIED, "changing repositories needs an admin")
 
 

@@ -9,7 +9,7 @@ from aiohttp import web
 from ..auth import AuthError, Identity, parse_scopes
 from ..context import Form
 from ..errors import Code, RegistryError
-from .base import context, json_answer, state
+from .base import context, is_admin, json_answer, state
 
 
 async def v2_ping(request: web.Request) -> web.StreamResponse:
@@ -77,7 +77,7 @@ CONFIGURATION = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 async def system_configuration(request: web.Request) -> web.StreamResponse:
     """``GET /api/system/configuration``: the global configuration descriptor, to an admin only."""
     st = state(request)
-    if not st.config.is_admin(context(request).user):
+    if not is_admin(request):
         raise RegistryError(Code.DENIED, "the system configuration needs an admin")
     # The configured setting, as Artifactory reports it: a trash can that does not keep what it
     # should (the trash-not-kept fault) still reads as enabled here.

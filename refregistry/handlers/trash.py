@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..errors import Code, RegistryError
-from .base import context, state
+from .base import context, is_admin, state
 
 
 async def restore(request: web.Request) -> web.StreamResponse:
@@ -25,8 +25,8 @@ async def restore(request: web.Request) -> web.StreamResponse:
 
 
 async def empty(request: web.Request) -> web.StreamResponse:
-    ctx, st = context(request), state(request)
-    if not st.config.is_admin(ctx.user):
+    st = state(request)
+    if not is_admin(request):
         raise RegistryError(Code.DENIED, "emptying the trash can needs an admin")
     await st.storage.empty_trash()
     return web.Response(status=204)

@@ -5,6 +5,7 @@ Layout of ``--data DIR``::
     DIR/
     ├── registry.db            SQLite metadata (see meta.py for its tables)
     ├── secret                 key that signs Bearer tokens (0600, made on first start)
+    ├── access-tokens.json     issued access tokens and their revocation (refregistry/tokens.py)
     ├── blobs/sha256/ab/abcd…  committed content: layers, configs and manifest bytes
     ├── uploads/<uuid>         data of an open upload session, appended chunk by chunk
     └── tmp/                   half-written files; emptied at start-up
