@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 
 from ..storage import Manifest, Storage
 from ..storage.naming import blob_file, manifest_file
+from ..validation import MAX_NAME
+
+# No item lies deeper: an image name of at most MAX_NAME characters has at most
+# MAX_NAME // 2 + 1 components, and below it come a tag folder and a file.
+MAX_SEGMENTS = MAX_NAME // 2 + 3
 
 
 @dataclass
@@ -48,20 +53,14 @@ class Layout:
 
     def node(self, path: str) -> Node | None:
         path = path.strip("/")
-        if path == "" or path in self.images or any(i.startswith(path + "/") for i in self.images):
-            return self._folder(path)
+        if path.count("/") >= MAX_SEGMENTS:
+            return None
+        if found := self._folder_at(path):
+            return found
+        # A file sits in a tag or digest folder: its parent is looked up once, never recursively.
         image, _, folder = path.rpartition("/")
-        if image in self.images and (found := self.image_folder(image, folder)):
-            tag, m = found
-            children = [(manifest_file(m.media_type), False)]
-            children += [
-                (blob_file(r.child, colon=self.colon_names), False)
-                for r in self.storage.refs(self.repo, image, m.digest)
-                if r.kind != "manifest"
-            ]
-            return Node(path, True, children, created=m.created, manifest=m, tag=tag)
-        parent = self.node(image) if image and "/" in image else None
-        if parent is None or not parent.folder or parent.manifest is None:
+        parent = self._folder_at(image) if "/" in image else None
+        if parent is None or parent.manifest is None:
             return None
         m = parent.manifest
         if folder == manifest_file(m.media_type):
@@ -79,6 +78,22 @@ class Layout:
             if ref.kind != "manifest" and folder == blob_file(ref.child, colon=self.colon_names):
                 size = self.storage.content_size(ref.child)
                 return Node(path, False, digest=ref.child, size=size or 0, created=m.created)
+        return None
+
+    def _folder_at(self, path: str) -> Node | None:
+        """The folder at ``path``: a namespace or image folder, or a tag or digest folder."""
+        if path == "" or path in self.images or any(i.startswith(path + "/") for i in self.images):
+            return self._folder(path)
+        image, _, folder = path.rpartition("/")
+        if image in self.images and (found := self.image_folder(image, folder)):
+            tag, m = found
+            children = [(manifest_file(m.media_type), False)]
+            children += [
+                (blob_file(r.child, colon=self.colon_names), False)
+                for r in self.storage.refs(self.repo, image, m.digest)
+                if r.kind != "manifest"
+            ]
+            return Node(path, True, children, created=m.created, manifest=m, tag=tag)
         return None
 
     def _folder(self, path: str) -> Node:

@@ -92,8 +92,7 @@ class Storage(Reads, Uploads, Promotion):
         from the image.  Returns its digest."""
         record = _record(repo, image, body, parsed)
         released: Released = []
-        with self._transaction():
-            self._blobs.put_bytes(body)
+        with self._lock, self._blobs.staged(body), self._meta.transaction():
             self._meta.put_manifest(record, parsed.refs, tag, properties)
             if tag is not None and limits is not None:
                 self._retain(repo, image, tag, limits, released)
@@ -107,8 +106,7 @@ class Storage(Reads, Uploads, Promotion):
         # Cached manifests have always been recorded without their annotations; kept so that
         # answers about them (referrers) stay what they were.
         record = replace(_record(repo, image, body, parsed), annotations=None)
-        with self._transaction():
-            self._blobs.put_bytes(body)
+        with self._lock, self._blobs.staged(body), self._meta.transaction():
             self._meta.put_manifest(record, parsed.refs, tag, {})
 
     @locked
