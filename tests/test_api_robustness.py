@@ -181,3 +181,9 @@ def test_repository_field_of_the_wrong_type_is_a_400_naming_it(
     answer = admin.request("PUT", f"api/repositories/{key}", json={**body, field: value}, expect=400)
     assert field in artifactory_message(answer)
     admin.repository(key, expect=404)
+
+
+@pytest.mark.parametrize("path", ["api/docker/%1F/v2/_catalog", "api/docker/a%0Db/v2/", "api/storage/%7F"])
+def test_repository_key_that_cannot_be_one_is_not_found(server: RefRegistryProcess, path: str) -> None:
+    """Workflow: a key with a control character is 404 at once, not a challenge whose header cannot be written."""
+    AdminClient(server.url, None).request("GET", path, expect=404)
