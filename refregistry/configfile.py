@@ -174,9 +174,9 @@ def _remote(key: Any, doc: Any) -> RemoteRepo:
     if not isinstance(url, str) or not re.fullmatch(r"https?://[^/\s]+(/\S*)?", url):
         raise ConfigError(f"{where}.url: an http:// or https:// URL of the upstream registry is required")
     username, password = doc.get("username"), doc.get("password")
-    for key, value in (("username", username), ("password", password)):
+    for name, value in (("username", username), ("password", password)):
         if not isinstance(value, str | None):
-            raise ConfigError(f"{where}.{key}: expected a string")
+            raise ConfigError(f"{where}.{name}: expected a string")
     period = _typed(doc, "retrievalCachePeriodSecs", int, 7200, where)
     if period < 0:
         raise ConfigError(f"{where}.retrievalCachePeriodSecs: must be >= 0")

@@ -187,3 +187,12 @@ def test_repository_field_of_the_wrong_type_is_a_400_naming_it(
 def test_repository_key_that_cannot_be_one_is_not_found(server: RefRegistryProcess, path: str) -> None:
     """Workflow: a key with a control character is 404 at once, not a challenge whose header cannot be written."""
     AdminClient(server.url, None).request("GET", path, expect=404)
+
+
+@pytest.mark.parametrize("content_range", ["0-" + "9" * 5000, "٠-٤", "0-99999999999999999999"])
+def test_content_range_takes_ascii_int64_offsets_only(registry: RegistryClient, content_range: str) -> None:
+    """Workflow: a chunk's Content-Range of 5,000 digits, or of other digits than 0-9, is 416, not a 500."""
+    started = registry.request("POST", "app/blobs/uploads/", expect=202)
+    headers = {"Content-Range": content_range.encode()}
+    answer = registry.request("PATCH", registry.location("app", started), data=b"hello", headers=headers, expect=416)
+    assert error_code(answer) == "BLOB_UPLOAD_INVALID"

@@ -32,6 +32,11 @@ from tests.fuzz_requests import Exchange, Known, exchanges, seed
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 IMAGE = images.image("fuzz", layers=2)
 LIST = images.index([IMAGE, images.image("fuzz-arm", platform="linux/arm64")])
+CONFIG = {
+    **PERMISSIONS_CONFIG,
+    "virtualRepositories": {"docker-virtual": {"repositories": ["docker-local", "docker-dev-local"]}},
+    "remoteRepositories": {"docker-remote": {"url": "http://127.0.0.1:9", "socketTimeoutMillis": 2000}},
+}
 # Bodies each route takes as they are; the fuzzer changes one field or item of one of them.
 DOCUMENTS: tuple[dict[str, Any], ...] = (
     json.loads(IMAGE.manifest.data),
@@ -92,9 +97,10 @@ class Wire:
 
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RefRegistryProcess]:
-    """One server with the users of the permission tests and fault control (whose routes are fuzzed too)."""
+    """One server with the users of the permission tests, a virtual and a remote repository (whose
+    upstream, the discard port of loopback, refuses connections) and fault control (fuzzed too)."""
     root: Path = tmp_path_factory.mktemp("fuzz")
-    (root / "rr.yaml").write_text(yaml.safe_dump(PERMISSIONS_CONFIG))
+    (root / "rr.yaml").write_text(yaml.safe_dump(CONFIG))
     server = RefRegistryProcess(root / "rr", config=root / "rr.yaml", extra=("--fault-control",)).start()
     yield server
     server.stop()

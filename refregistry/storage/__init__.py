@@ -89,7 +89,7 @@ class Storage(Reads, Uploads, Promotion):
     ) -> str:
         """Store a pushed manifest: its bytes, then in one transaction the manifest with its
         references, its tag, its item's properties and what tag retention (``limits``) evicts
-        from the image.  Returns its digest."""
+        from the image (if the transaction fails, the bytes go again).  Returns its digest."""
         record = _record(repo, image, body, parsed)
         released: Released = []
         with self._lock, self._blobs.staged(body), self._meta.transaction():
