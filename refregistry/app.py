@@ -18,7 +18,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from . import __version__, remote, repoconfig, tokens, versions, virtual
 from .auth import Authenticator, AuthError, Identity, load_secret
-from .config import Config
+from .config import REPO_KEY, Config
 from .context import RequestContext, external_base
 from .errors import Code, RegistryError, Shape
 from .faults import Faults
@@ -172,8 +172,12 @@ def _token_reaches(st: State, identity: Identity, route: Route, key: str, action
 def _check_repo(st: State, route: Route, ctx: RequestContext) -> None:
     if ctx.repo is None or st.config.has_repo(ctx.repo):
         return
+    raise _unknown_repo(route, ctx)
+
+
+def _unknown_repo(route: Route, ctx: RequestContext) -> RegistryError:
     code = Code.NAME_UNKNOWN if route.shape is not Shape.ARTIFACTORY else Code.NOT_FOUND
-    raise RegistryError(code, f"repository '{ctx.repo}' does not exist", detail={"repository": ctx.repo})
+    return RegistryError(code, f"repository {ctx.repo!r} does not exist", detail={"repository": ctx.repo})
 
 
 @web.middleware
@@ -191,6 +195,9 @@ async def guard_middleware(request: web.Request, handler: Handler) -> web.Stream
     request["ctx"] = ctx
     if ctx.image is not None:
         check_name(ctx.image)
+    # What cannot be a key names no repository, and must not reach the challenge's realm (a header).
+    if ctx.repo is not None and not REPO_KEY.fullmatch(ctx.repo.lower()):
+        raise _unknown_repo(route, ctx)
     try:
         ctx.identity = _authenticate(st, request)
     except AuthError as exc:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import copy
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import yaml
 
@@ -96,6 +96,12 @@ _USER_KEYS = {"password", "admin"}
 _PERM_KEYS = {"user", "repositories", "actions"}
 
 
+def is_key(value: Any, table: dict[str, Any]) -> TypeGuard[str]:
+    """Whether ``value`` names an entry of ``table``: JSON lists and objects never do (and, being
+    unhashable, cannot even be looked up), so a wrong type reads as the field's own mistake."""
+    return isinstance(value, str) and value in table
+
+
 def _mapping(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: expected a mapping, got {type(value).__name__}")
@@ -153,7 +159,7 @@ def _user(name: str, doc: Any) -> User:
 def _virtual(key: Any, doc: Any, repos: dict[str, LocalRepo]) -> VirtualRepo:
     where, doc = _entry("virtualRepositories", key, doc, _VIRTUAL_KEYS)
     members = doc.get("repositories")
-    if not isinstance(members, list) or not members or not all(m in repos for m in members):
+    if not isinstance(members, list) or not members or not all(is_key(m, repos) for m in members):
         raise ConfigError(f"{where}.repositories: a list of local repository keys is required")
     default = doc.get("defaultDeploymentRepo")
     if default is not None and default not in members:
@@ -168,8 +174,9 @@ def _remote(key: Any, doc: Any) -> RemoteRepo:
     if not isinstance(url, str) or not re.fullmatch(r"https?://[^/\s]+(/\S*)?", url):
         raise ConfigError(f"{where}.url: an http:// or https:// URL of the upstream registry is required")
     username, password = doc.get("username"), doc.get("password")
-    if not isinstance(username, str | None) or not isinstance(password, str | None):
-        raise ConfigError(f"{where}: username and password must be strings")
+    for name, value in (("username", username), ("password", password)):
+        if not isinstance(value, str | None):
+            raise ConfigError(f"{where}.{name}: expected a string")
     period = _typed(doc, "retrievalCachePeriodSecs", int, 7200, where)
     if period < 0:
         raise ConfigError(f"{where}.retrievalCachePeriodSecs: must be >= 0")
@@ -185,14 +192,14 @@ def _permission(index: int, doc: Any, users: dict[str, User], repos: dict[str, A
     doc = _mapping(doc, where)
     _known(doc, _PERM_KEYS, where)
     user = doc.get("user")
-    if user != ANONYMOUS and user not in users:
+    if user != ANONYMOUS and not is_key(user, users):
         raise ConfigError(f"{where}.user: unknown user {user!r}")
     targets = doc.get("repositories", ["*"])
     actions = doc.get("actions", [])
     if not isinstance(targets, list) or not isinstance(actions, list):
         raise ConfigError(f"{where}: repositories and actions must be lists")
     for repo in targets:
-        if repo != "*" and repo not in repos:
+        if repo != "*" and not is_key(repo, repos):
             raise ConfigError(f"{where}.repositories: unknown repository {repo!r}")
     for action in actions:
         if action not in ACTIONS:

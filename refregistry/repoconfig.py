@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config, ConfigError
-from .configfile import parse_config
+from .configfile import is_key, parse_config
 
 SECTIONS = {"local": "localRepositories", "remote": "remoteRepositories", "virtual": "virtualRepositories"}
 # Fields every Artifactory repository JSON carries that are not settings of ours.
@@ -99,9 +99,9 @@ def change(config: Config, key: str, body: Any, *, create: bool) -> Config:
     if body.get("key", key) != key:
         raise ChangeError(400, f"the body's key {body['key']!r} is not the key in the URL ({key!r})")
     if str(body.get("packageType", "docker")).lower() != "docker":
-        raise ChangeError(400, f"only docker repositories are served, not {body['packageType']!r}")
+        raise ChangeError(400, f"'packageType': only docker repositories are served, not {body['packageType']!r}")
     rclass = body.get("rclass", existing)
-    if rclass not in SECTIONS:
+    if not is_key(rclass, SECTIONS):
         raise ChangeError(400, "'rclass' must be one of local, remote, virtual")
     if existing and rclass != existing:
         raise ChangeError(400, f"repository '{key}' is {existing}; its rclass cannot change to {rclass}")

@@ -17,6 +17,47 @@ NAME = re.compile(rf"{NAME_COMPONENT}(?:/{NAME_COMPONENT})*")
 TAG = re.compile(r"[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}")
 MAX_NAME = 255
 SHA512 = re.compile(r"sha512:[a-f0-9]{128}")
+# Deeper than any manifest or REST body Artifactory documents (a manifest list nests four
+# levels); the limit keeps a body of brackets from exhausting the parser's recursion.
+MAX_JSON_DEPTH = 64
+# Descriptor sizes are 64-bit signed integers (OCI image-spec), as the metadata stores them.
+MAX_SIZE = 2**63 - 1
+
+
+class JsonInvalid(ValueError):
+    """A request body refregistry does not take as JSON; the message says why."""
+
+
+def load_json(raw: bytes) -> Any:
+    """The JSON document of a request body: JsonInvalid unless it parses, nests at most
+    MAX_JSON_DEPTH levels and its strings are Unicode text (no lone surrogates)."""
+    try:
+        doc = json.loads(raw)
+    except RecursionError:
+        raise JsonInvalid(f"body nests deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError:
+        raise JsonInvalid("body is not JSON") from None
+    pending: list[tuple[Any, int]] = [(doc, 0)]
+    while pending:  # a loop, not recursion: the walk must not fail where the parser did not
+        node, depth = pending.pop()
+        if isinstance(node, str) and not _utf8(node):
+            raise JsonInvalid("body holds a string that is not Unicode text (a lone surrogate)")
+        if isinstance(node, dict | list):
+            if depth == MAX_JSON_DEPTH:
+                raise JsonInvalid(f"body nests deeper than {MAX_JSON_DEPTH} levels")
+            children = [*node, *node.values()] if isinstance(node, dict) else node
+            pending.extend((child, depth + 1) for child in children)
+    return doc
+
+
+def _utf8(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_name(name: str) -> str:
@@ -72,8 +113,8 @@ def _descriptor(doc: Any, where: str) -> dict[str, Any]:
     digest, size, media = doc.get("digest"), doc.get("size"), doc.get("mediaType")
     if not isinstance(digest, str) or not DIGEST.fullmatch(digest):
         raise _invalid(f"{where}.digest {digest!r} is not a sha256 digest")
-    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise _invalid(f"{where}.size must be a non-negative integer")
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= MAX_SIZE:
+        raise _invalid(f"{where}.size must be a non-negative integer below 2^63")
     if not isinstance(media, str) or not media:
         raise _invalid(f"{where}.mediaType is required")
     return doc
@@ -111,9 +152,9 @@ def media_type_of(doc: dict[str, Any], content_type: str | None) -> str:
 def parse_manifest(body: bytes, content_type: str | None) -> ParsedManifest:
     """Parse and structurally check a manifest; references are checked by the caller."""
     try:
-        doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise _invalid("body is not JSON") from None
+        doc = load_json(body)
+    except JsonInvalid as exc:
+        raise _invalid(str(exc)) from None
     if not isinstance(doc, dict):
         raise _invalid("body is not a JSON object")
     media = media_type_of(doc, content_type)
@@ -174,8 +215,8 @@ def labels_of(config_json: bytes | None) -> dict[str, str]:
     if not config_json:
         return {}
     try:
-        doc = json.loads(config_json)
-    except (ValueError, UnicodeDecodeError):
+        doc = load_json(config_json)
+    except JsonInvalid:
         return {}
     config = doc.get("config") if isinstance(doc, dict) else None
     labels = config.get("Labels") if isinstance(config, dict) else None

@@ -33,6 +33,18 @@ PERMISSIONS_CONFIG: dict[str, Any] = {
 StartServer = Callable[..., RefRegistryProcess]
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The fuzz test's figures (tests/test_fuzz_routes.py), summed over the routes and workers of the run."""
+    totals: dict[str, int] = {}
+    for report in terminalreporter.getreports("passed") + terminalreporter.getreports("failed"):
+        for name, value in report.user_properties:
+            if name in ("fuzz_requests", "fuzz_5xx"):
+                totals[name] = totals.get(name, 0) + int(value)
+    if totals:
+        line = f"fuzz: {totals['fuzz_requests']} requests over every route, {totals['fuzz_5xx']} answered 5xx"
+        terminalreporter.write_line(line)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The self-proof's matrix item last: under xdist it is then handed out after every run it reads."""
     items.sort(key=lambda item: item.name.startswith("test_catch_matrix"))

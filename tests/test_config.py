@@ -105,6 +105,10 @@ MISTAKES = [
     (PERM % "user: bob, actions: [read, write]", r"permissions\[0\]\.actions: unknown action 'write'"),
     (PERM % "user: bob, repositories: '*'", r"permissions\[0\]: repositories and actions must be lists"),
     (PERM % "user: bob, role: admin", r"permissions\[0\]: unknown key 'role'"),
+    (PERM % "user: [bob], actions: [read]", r"permissions\[0\]\.user: unknown user \['bob'\]"),
+    (PERM % "user: bob, repositories: [[docker-local]]", r"permissions\[0\]\.repositories: unknown repository"),
+    ("virtualRepositories: {v: {repositories: [{k: docker-local}]}}\n", r"virtualRepositories\.v\.repositories: "),
+    ("remoteRepositories: {r: {url: 'http://u', password: [p]}}\n", r"remoteRepositories\.r\.password: expected a"),
     ("anonymousAccess: false\nusers:\n\tadmin: x\n", r"not valid YAML at line 3$"),
     ("a: b\nc: d\n  e: f\n", r"not valid YAML at line 3$"),
     ("1: one\ncolour: blue\n", r"top level: unknown key '1'"),
@@ -119,6 +123,15 @@ def test_mistake_is_one_line_naming_the_key(tmp_path: Path, text: str, match: st
         load_config(path)
     assert str(caught.value).startswith(f"config {path}: ")
     assert "\n" not in str(caught.value)
+
+
+def test_remote_keeps_its_key_and_credentials() -> None:
+    """A remote repository's entry parses to its own key, URL and credentials."""
+    config = parse_config(
+        {"remoteRepositories": {"docker-remote": {"url": "http://u/", "username": "a", "password": "b"}}}
+    )
+    remote = config.remotes["docker-remote"]
+    assert (remote.key, remote.url, remote.username, remote.password) == ("docker-remote", "http://u", "a", "b")
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -288,4 +289,22 @@ def test_trash_holds_files_until_emptied_and_restores_tags(tmp_path: Path) -> No
     asyncio.run(storage.empty_trash())
     assert on_disk(storage, img, *img.blobs) == [False] * 3
     assert not storage.restore("docker-local", "app", "v1")
+    storage.close()
+
+
+@pytest.mark.parametrize("pushed_before", [False, True], ids=["new-bytes", "bytes-another-repo-holds"])
+def test_manifest_the_transaction_refuses_leaves_no_bytes(tmp_path: Path, pushed_before: bool) -> None:
+    """A push whose metadata cannot be written takes back the manifest file it wrote, never one held before."""
+    storage = Storage(tmp_path, trashcan=False)
+    image = images.image("refused")
+    if pushed_before:
+        store(storage, image, "1", repo="docker-dev-local")
+    body = image.manifest.data
+    parsed = parse_manifest(body, image.manifest.media_type)
+    # Past what validation lets through: SQLite cannot hold the size, so the transaction fails.
+    parsed.refs[0] = replace(parsed.refs[0], size=2**63)
+    with pytest.raises(OverflowError):
+        asyncio.run(storage.push_manifest("docker-local", "app", "1", body, parsed, {}))
+    assert on_disk(storage, image) == [pushed_before]
+    assert storage.manifest("docker-local", "app", image.digest) is None
     storage.close()

@@ -12,11 +12,14 @@ from fixtures.content import images
 from refregistry.errors import Code, RegistryError
 from refregistry.mediatypes import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, SCHEMA1
 from refregistry.validation import (
+    MAX_JSON_DEPTH,
+    JsonInvalid,
     check_digest,
     check_lookup,
     check_name,
     check_tag,
     labels_of,
+    load_json,
     media_type_of,
     parse_manifest,
 )
@@ -199,6 +202,10 @@ def index(change: Callable[[dict[str, Any]], object]) -> bytes:
         (docker(lambda d: d["layers"][0].update(size=-1)), None, r"layers\[0\]\.size must be a non-negative"),
         (docker(lambda d: d["layers"][0].update(size="12")), None, r"layers\[0\]\.size must be a non-negative"),
         (docker(lambda d: d["config"].update(size=True)), None, r"config\.size must be a non-negative"),
+        (docker(lambda d: d["layers"][0].update(size=2**63)), None, r"layers\[0\]\.size .* below 2\^63"),
+        (index(lambda d: d["manifests"][0].update(size=2**64)), None, r"manifests\[0\]\.size .* below 2\^63"),
+        (docker(lambda d: d.update(annotations={"a": "\ud800"})), None, "not Unicode text"),
+        (b'{"a": ' + b"[" * 64 + b"]" * 64 + b"}", None, "nests deeper than 64 levels"),
         (docker(lambda d: d["config"].pop("mediaType")), None, r"config\.mediaType is required"),
         (docker(lambda d: d.update(subject={"digest": "x"})), None, r"subject\.digest"),
         (docker(lambda d: d.update(annotations=["a"])), None, "annotations must be an object"),
@@ -232,8 +239,33 @@ def test_manifest_refused(body: bytes, content_type: str | None, why: str) -> No
         (b'{"config": {"Labels": {"a": "1", "n": 2}}}', {"a": "1", "n": "2"}),
         (images.image("l", labels={"org.x": "y"}).config.data, {"org.x": "y"}),
         (b'{"config": "opaque"}', {}),
+        (b'{"config": ' + b"[" * 5000 + b"]" * 5000 + b"}", {}),
     ],
 )
 def test_labels_of(config: bytes | None, labels: dict[str, str]) -> None:
     """Labels come from config.Labels as strings; anything unreadable gives none."""
     assert labels_of(config) == labels
+
+
+def test_json_nests_up_to_the_limit() -> None:
+    """A body nesting MAX_JSON_DEPTH levels parses; one level more, or past the parser's recursion, is refused."""
+    assert load_json(b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH) is not None
+    for depth in (MAX_JSON_DEPTH + 1, 100_000):
+        with pytest.raises(JsonInvalid, match=f"^body nests deeper than {MAX_JSON_DEPTH} levels$"):
+            load_json(b'{"k": ' * depth + b"1" + b"}" * depth)
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        (b"", "body is not JSON"),
+        (b"\xff", "body is not JSON"),
+        (b"1" * 5000, "body is not JSON"),  # past int()'s digit limit
+        (b'["\\udc00"]', "not Unicode text"),
+        (b'{"\\ud800": 1}', "not Unicode text"),
+    ],
+)
+def test_json_refused(raw: bytes, why: str) -> None:
+    """What is not JSON, or holds a lone surrogate, is JsonInvalid (a ValueError), saying why."""
+    with pytest.raises(JsonInvalid, match=why):
+        load_json(raw)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from aiohttp import web
@@ -10,6 +11,9 @@ from aiohttp import web
 from ..context import RequestContext
 from ..errors import Code, RegistryError
 from ..state import STATE, State
+
+# ASCII digits only: str.isdigit() also takes "²" and "٣", which int() refuses or reads.
+PAGE_SIZE = re.compile(r"[0-9]{1,9}")
 
 
 def state(request: web.Request) -> State:
@@ -50,7 +54,7 @@ def page_size(request: web.Request) -> int | None:
     raw = request.query.get("n")
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 9:
+    if not PAGE_SIZE.fullmatch(raw):
         raise RegistryError(Code.PAGINATION_NUMBER_INVALID, f"invalid page size n={raw[:20]!r}")
     return int(raw)
 

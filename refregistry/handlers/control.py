@@ -8,7 +8,6 @@ the fault on, instead of starting a stack per fault.
 
 from __future__ import annotations
 
-import json
 import os
 
 from aiohttp import web
@@ -17,6 +16,7 @@ from .. import repoconfig
 from ..errors import Code, RegistryError
 from ..faults import UnknownFault
 from ..state import State
+from ..validation import load_json
 from .base import is_admin, json_answer, state
 
 MAX_BODY = 64 << 10
@@ -50,7 +50,7 @@ async def switch(request: web.Request) -> web.StreamResponse:
     st = _admin(request)
     raw = await request.content.read(MAX_BODY + 1)
     try:
-        names = json.loads(raw)["faults"] if len(raw) <= MAX_BODY else None
+        names = load_json(raw)["faults"] if len(raw) <= MAX_BODY else None
     except (ValueError, KeyError, TypeError):
         names = None
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):

@@ -15,15 +15,16 @@ only the keys it names (docs/refregistry.md).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 
 from aiohttp import web
 
 from ..errors import Code, RegistryError
+from ..validation import JsonInvalid, load_json
 from .base import context, flag, json_answer, state
 from .layout import STORAGE_TYPE, Node, found, layout, storage_uri
 
+MAX_BODY = 64 << 10
 FORBIDDEN_IN_KEYS = frozenset(")(}{][*+^$\\/~`!@#%&<>;=,±§ ")
 Pairs = Iterable[tuple[str, bool]]  # characters of a parameter, each with whether a backslash escaped it
 Cut = Callable[[str, bool], bool]  # whether a character (escaped or not) separates parts
@@ -55,10 +56,13 @@ async def delete(request: web.Request) -> web.StreamResponse:
 
 async def patch(request: web.Request) -> web.StreamResponse:
     """``PATCH /api/metadata/{repo}/{path}`` ``{"props": {...}}``: Update Item Properties (null removes)."""
+    raw = await request.content.read(MAX_BODY + 1)
     try:
-        doc = json.loads(await request.read())
-    except (ValueError, RecursionError):
-        raise RegistryError(Code.BAD_REQUEST, 'the body must be JSON: {"props": {...}}') from None
+        doc = load_json(raw) if len(raw) <= MAX_BODY else None
+    except JsonInvalid as exc:
+        raise RegistryError(Code.BAD_REQUEST, f'the body must be JSON: {{"props": {{...}}}} ({exc})') from None
+    if doc is None:
+        raise RegistryError(Code.BAD_REQUEST, f"the body is longer than {MAX_BODY} bytes")
     props = doc.get("props") if isinstance(doc, dict) else None
     if not isinstance(props, dict):
         raise RegistryError(Code.BAD_REQUEST, "props: must be an object of property names")

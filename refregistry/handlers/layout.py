@@ -17,8 +17,12 @@ from aiohttp import web
 from ..errors import Code, RegistryError
 from ..storage import Manifest, Storage
 from ..storage.naming import blob_file, manifest_file
+from ..validation import MAX_NAME
 from .base import context, state
 
+# No item lies deeper: an image name of at most MAX_NAME characters has at most
+# MAX_NAME // 2 + 1 components, and below it come a tag folder and a file.
+MAX_SEGMENTS = MAX_NAME // 2 + 3
 STORAGE_TYPE = "application/vnd.org.jfrog.artifactory.storage.{}+json"
 
 
@@ -48,6 +52,8 @@ class Layout:
 
     def node(self, path: str) -> Node | None:
         path = path.strip("/")
+        if path.count("/") >= MAX_SEGMENTS:
+            return None
         return self._folder(path) or self._file(path)
 
     def walk(self, folder: Node, depth: int | None = None) -> Iterator[Node]:

@@ -9,12 +9,10 @@ instance imitating an older version (refregistry/versions.py) lacks the routes, 
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
 from ..errors import Code, RegistryError
-from ..validation import check_name, check_tag
+from ..validation import JsonInvalid, check_name, check_tag, load_json
 from .base import authorize, context, json_answer, state
 
 MAX_BODY = 16 << 10
@@ -25,8 +23,8 @@ async def _image_and_tag(request: web.Request, permission: str) -> tuple[str, st
     token does not name with ``permission``, 404 for an unknown tag."""
     raw = await request.content.read(MAX_BODY + 1)
     try:
-        doc = json.loads(raw) if len(raw) <= MAX_BODY else None
-    except (ValueError, UnicodeDecodeError):
+        doc = load_json(raw) if len(raw) <= MAX_BODY else None
+    except JsonInvalid:
         doc = None
     if (
         not isinstance(doc, dict)

@@ -19,7 +19,7 @@ from aiohttp import web
 from ..errors import Code, RegistryError
 from ..policy import Policy
 from ..storage import Storage
-from ..validation import check_name, check_tag
+from ..validation import JsonInvalid, check_name, check_tag, load_json
 from .base import authorize, context, state
 
 MAX_BODY = 64 << 10
@@ -59,9 +59,9 @@ async def _parse(request: web.Request) -> Promotion:
     if not policy.validate_promotion:
         return _parse_loosely(raw)
     try:
-        doc = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise _bad("request body is not valid JSON") from None
+        doc = load_json(raw)
+    except JsonInvalid as exc:
+        raise _bad(f"request {exc}") from None
     if not isinstance(doc, dict):
         raise _bad("request body must be a JSON object")
     unknown = sorted(set(doc) - FIELDS)

@@ -7,7 +7,6 @@ the next start.  Deleting a repository removes its content, trash included.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
@@ -15,6 +14,7 @@ from aiohttp import web
 from .. import repoconfig
 from ..config import Config
 from ..errors import Code, RegistryError
+from ..validation import JsonInvalid, load_json
 from .base import context, is_admin, json_answer, state
 
 MAX_BODY = 64 << 10
@@ -30,9 +30,9 @@ async def _body(request: web.Request) -> Any:
     if len(raw) > MAX_BODY:
         raise RegistryError(Code.BAD_REQUEST, "repository configuration body too large")
     try:
-        return json.loads(raw)
-    except ValueError:
-        raise RegistryError(Code.BAD_REQUEST, "the body is not JSON") from None
+        return load_json(raw)
+    except JsonInvalid as exc:
+        raise RegistryError(Code.BAD_REQUEST, f"the {exc}") from None
 
 
 def _apply(request: web.Request, make: Any) -> None:

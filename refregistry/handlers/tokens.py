@@ -13,7 +13,6 @@ scopes are not supported (400 naming them).
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 
 from aiohttp import web
@@ -21,6 +20,7 @@ from aiohttp import web
 from ..auth import AuthError
 from ..errors import Code, RegistryError
 from ..tokens import ADMIN_SCOPE, SCOPES, USER_SCOPE
+from ..validation import load_json
 from .base import context, is_admin, json_answer, state
 
 MAX_BODY = 16 << 10
@@ -50,12 +50,12 @@ async def _fields(request: web.Request) -> dict[str, str]:
     try:
         text = raw.decode()
         if request.content_type == "application/json":
-            doc = json.loads(text) if text.strip() else {}
+            doc = load_json(raw) if text.strip() else {}
             if not isinstance(doc, dict) or not all(isinstance(v, str | int | bool) for v in doc.values()):
                 raise _bad("the body must be a JSON object of strings, numbers and booleans")
             return {key: str(value).lower() if isinstance(value, bool) else str(value) for key, value in doc.items()}
         return dict(urllib.parse.parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text)))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+    except (UnicodeDecodeError, ValueError):  # JsonInvalid is a ValueError
         raise _bad("the body is neither a form nor a JSON object") from None
 
 

@@ -16,7 +16,8 @@ from ..errors import Code, RegistryError
 from ..validation import check_digest
 from .base import context, state
 
-CONTENT_RANGE = re.compile(r"^(?:bytes[ =])?(\d+)-(\d+)(?:/(?:\d+|\*))?$")
+# Offsets are ASCII digits that fit an int64: \d would take "٣", and int() refuses 5,000 digits.
+CONTENT_RANGE = re.compile(r"^(?:bytes[ =])?([0-9]{1,19})-([0-9]{1,19})(?:/(?:[0-9]{1,19}|\*))?$")
 _locks: dict[str, asyncio.Lock] = {}
 
 

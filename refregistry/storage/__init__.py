@@ -92,11 +92,10 @@ class Storage(Reads, Uploads, Promotion, Annotations):
     ) -> str:
         """Store a pushed manifest: its bytes, then in one transaction the manifest with its
         references, its tag, its item's properties and what tag retention (``limits``) evicts
-        from the image.  Returns its digest."""
+        from the image (if the transaction fails, the bytes go again).  Returns its digest."""
         record = _record(repo, image, body, parsed)
         released: Released = []
-        with self._transaction():
-            self._put_bytes(body)
+        with self._storing(body):
             self._meta.put_manifest(record, parsed.refs, tag, properties)
             if tag is not None and limits is not None:
                 self._retain(repo, image, tag, limits, released, pushed_list=parsed.media_type in LIST_TYPES)
@@ -110,8 +109,7 @@ class Storage(Reads, Uploads, Promotion, Annotations):
         # Cached manifests have always been recorded without their annotations; kept so that
         # answers about them (referrers) stay what they were.
         record = replace(_record(repo, image, body, parsed), annotations=None)
-        with self._transaction():
-            self._put_bytes(body)
+        with self._storing(body):
             self._meta.put_manifest(record, parsed.refs, tag, {})
 
     @locked

@@ -43,6 +43,14 @@ class Base:
         with self._lock, self._meta.transaction():
             yield
 
+    @contextmanager
+    def _storing(self, body: bytes) -> Iterator[None]:
+        """A transaction that first stores a small blob (a manifest) with its checksums: if the
+        transaction fails, bytes this call wrote go again, so a refused manifest leaves none."""
+        with self._lock, self._blobs.staged(body) as digest, self._meta.transaction():
+            self._meta.put_checksums(digest, checksums_of(body))
+            yield
+
     def _step(self, change: Callable[[Released], R]) -> R:
         """One operation: ``change`` in one transaction, then the release of what it let go of."""
         released: Released = []

@@ -14,7 +14,8 @@ import os
 import re
 import shutil
 import uuid as uuidlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .records import Checksums
@@ -89,6 +90,20 @@ class BlobStore:
             tmp.write_bytes(data)
             self._install(tmp, target)
         return digest
+
+    @contextmanager
+    def staged(self, data: bytes) -> Iterator[str]:
+        """``data`` at its content address while the block that records it runs: if the block
+        fails, a file this call wrote goes again, so a refused manifest leaves no bytes behind.
+        Nothing else can have named a new file meanwhile: the caller holds the storage lock."""
+        existed = self.size(sha256_digest(data)) is not None
+        digest = self.put_bytes(data)
+        try:
+            yield digest
+        except BaseException:
+            if not existed:
+                self.delete(digest)
+            raise
 
     def delete(self, digest: str) -> None:
         self.path(digest).unlink(missing_ok=True)
