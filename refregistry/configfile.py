@@ -26,12 +26,20 @@ configuration, so a snippet can move between the two::
       - {user: reader, repositories: ["*"], actions: [read]}
 
 Every mistake is reported as one ``ConfigError`` line naming the key at fault.
+
+Each top-level key can also be given as an environment variable, ``REFREGISTRY_CONFIG_`` and the
+key in upper snake case, its value YAML, for a container configured by its environment alone;
+it replaces the file's key (``env_name`` and ``env_overrides``)::
+
+    REFREGISTRY_CONFIG_USERS='{admin: {password: s3cret, admin: true}}'
+    REFREGISTRY_CONFIG_DOCKER_REVERSE_PROXY_METHOD=SUBDOMAIN
 """
 
 from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +61,11 @@ from .config import (
 )
 
 
-def load_config(path: str | Path | None) -> Config:
+def load_config(path: str | Path | None, environ: Mapping[str, str] | None = None) -> Config:
+    """The configuration in ``path`` (None: the defaults), with ``environ``'s REFREGISTRY_CONFIG_* keys over it."""
+    overrides = env_overrides(environ or {})
     if path is None:
-        return default_config()
+        return parse_config(overrides) if overrides else default_config()
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
@@ -68,8 +78,9 @@ def load_config(path: str | Path | None) -> Config:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise ConfigError(f"config {path}: not valid YAML{where}") from None
+    doc = doc if doc is not None else {}
     try:
-        return parse_config(doc if doc is not None else {})
+        return parse_config({**doc, **overrides} if isinstance(doc, dict) else doc)
     except ConfigError as exc:
         raise ConfigError(f"config {path}: {exc}") from None
 
@@ -94,6 +105,30 @@ _REMOTE_KEYS = {"url", "username", "password", "retrievalCachePeriodSecs", "offl
 _REPO_KEYS = {"type", "dockerApiVersion", "maxUniqueTags", "dockerTagRetention", "blockPushingSchema1"}
 _USER_KEYS = {"password", "admin"}
 _PERM_KEYS = {"user", "repositories", "actions"}
+
+
+ENV_PREFIX = "REFREGISTRY_CONFIG_"
+
+
+def env_name(key: str) -> str:
+    """A top-level key's environment variable: tokenExpirySecs → REFREGISTRY_CONFIG_TOKEN_EXPIRY_SECS."""
+    return ENV_PREFIX + re.sub(r"(?<=[a-z])(?=[A-Z])", "_", key).upper()
+
+
+def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The top-level keys ``environ`` gives (REFREGISTRY_CONFIG_*), each value read as YAML."""
+    keys = {env_name(key): key for key in _TOP_KEYS}
+    found = {}
+    for name, value in sorted(environ.items()):
+        if not name.startswith(ENV_PREFIX):
+            continue
+        if name not in keys:
+            raise ConfigError(f"{name}: not a configuration key (known: {', '.join(sorted(keys))})")
+        try:
+            found[keys[name]] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise ConfigError(f"{name}: not valid YAML") from None
+    return found
 
 
 def _mapping(value: Any, where: str) -> dict[str, Any]:
