@@ -64,8 +64,12 @@ from .config import (
 def load_config(path: str | Path | None, environ: Mapping[str, str] | None = None) -> Config:
     """The configuration in ``path`` (None: the defaults), with ``environ``'s REFREGISTRY_CONFIG_* keys over it."""
     overrides = env_overrides(environ or {})
+    from_env = f"{ENV_PREFIX}{', '.join(env_name(key)[len(ENV_PREFIX) :] for key in overrides)}"
     if path is None:
-        return parse_config(overrides) if overrides else default_config()
+        try:
+            return parse_config(overrides) if overrides else default_config()
+        except ConfigError as exc:
+            raise ConfigError(f"environment {from_env}: {exc}") from None
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
@@ -82,7 +86,7 @@ def load_config(path: str | Path | None, environ: Mapping[str, str] | None = Non
     try:
         return parse_config({**doc, **overrides} if isinstance(doc, dict) else doc)
     except ConfigError as exc:
-        raise ConfigError(f"config {path}: {exc}") from None
+        raise ConfigError(f"config {path}{f' with {from_env}' if overrides else ''}: {exc}") from None
 
 
 _TOP_KEYS = {
