@@ -130,3 +130,19 @@ def test_image_not_in_the_engine_is_one_line_and_exit_4(tmp_path: Path) -> None:
     client = docker.from_env()
     assert client.images.list(name=image.partition(":")[0]) == []
     client.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--target", "https://registry.invalid"), "--registry-image runs stacks of its own: not with --target,"),
+        (("--registry-env", "NO_VALUE"), "--registry-env 'NO_VALUE': expected KEY=VALUE"),
+        (("--repo", "team-local"), "--registry-image: --repo must be one of the stacks' keys (docker-local,"),
+    ],
+    ids=["with-target", "env-without-value", "repo-without-a-stack-name"],
+)
+def test_options_it_cannot_take_are_one_line_and_exit_4(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    """Options that do not go with a candidate image stop the run before anything starts."""
+    done, _ = conformance(tmp_path, "--registry-image", "regconf-candidate-any:1", *args)
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert done.stderr.startswith(f"ERROR: {message}") and len(done.stderr.strip().splitlines()) == 1, done.stderr
