@@ -62,3 +62,13 @@ def test_installed_suite_runs_the_live_ping_checks(
     # Named as a checkout's run names them, so that the two compare.
     assert all(nodeid.startswith("conformance/test_ping.py::") for nodeid in pinged), pinged
     assert "PytestAssertRewriteWarning" not in done.stdout
+
+
+def test_installed_suite_says_the_stacks_need_a_checkout(installed: Path, tmp_path: Path) -> None:
+    """--registry-image from an install: one line saying the stack image is built from a checkout."""
+    done = outside(tmp_path, installed / "regconf", "run", "--registry-image", "any:1", "-p", "no:cacheprovider")
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert done.stderr.strip() == (
+        "ERROR: --registry-image: the stack image is built from a checkout of the suite (make images there); "
+        "an installed suite runs against a live registry: --target URL"
+    )
