@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import ssl
 import sys
@@ -97,7 +98,7 @@ def _ssl_context(cert: Path | None, key: Path | None) -> ssl.SSLContext | None:
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    config = load_config(args.config)
+    config = load_config(args.config, os.environ)
     tls = _ssl_context(args.tls_cert, args.tls_key)
     try:
         app = make_app(

@@ -26,12 +26,20 @@ configuration, so a snippet can move between the two::
       - {user: reader, repositories: ["*"], actions: [read]}
 
 Every mistake is reported as one ``ConfigError`` line naming the key at fault.
+
+Each top-level key can also be given as an environment variable, ``REFREGISTRY_CONFIG_`` and the
+key in upper snake case, its value YAML, for a container configured by its environment alone;
+it replaces the file's key (``env_name`` and ``env_overrides``)::
+
+    REFREGISTRY_CONFIG_USERS='{admin: {password: s3cret, admin: true}}'
+    REFREGISTRY_CONFIG_DOCKER_REVERSE_PROXY_METHOD=SUBDOMAIN
 """
 
 from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -53,9 +61,15 @@ from .config import (
 )
 
 
-def load_config(path: str | Path | None) -> Config:
+def load_config(path: str | Path | None, environ: Mapping[str, str] | None = None) -> Config:
+    """The configuration in ``path`` (None: the defaults), with ``environ``'s REFREGISTRY_CONFIG_* keys over it."""
+    overrides = env_overrides(environ or {})
+    from_env = f"{ENV_PREFIX}{', '.join(env_name(key)[len(ENV_PREFIX) :] for key in overrides)}"
     if path is None:
-        return default_config()
+        try:
+            return parse_config(overrides) if overrides else default_config()
+        except ConfigError as exc:
+            raise ConfigError(f"environment {from_env}: {exc}") from None
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
@@ -68,10 +82,11 @@ def load_config(path: str | Path | None) -> Config:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise ConfigError(f"config {path}: not valid YAML{where}") from None
+    doc = doc if doc is not None else {}
     try:
-        return parse_config(doc if doc is not None else {})
+        return parse_config({**doc, **overrides} if isinstance(doc, dict) else doc)
     except ConfigError as exc:
-        raise ConfigError(f"config {path}: {exc}") from None
+        raise ConfigError(f"config {path}{f' with {from_env}' if overrides else ''}: {exc}") from None
 
 
 _TOP_KEYS = {
@@ -100,6 +115,30 @@ def is_key(value: Any, table: dict[str, Any]) -> TypeGuard[str]:
     """Whether ``value`` names an entry of ``table``: JSON lists and objects never do (and, being
     unhashable, cannot even be looked up), so a wrong type reads as the field's own mistake."""
     return isinstance(value, str) and value in table
+
+
+ENV_PREFIX = "REFREGISTRY_CONFIG_"
+
+
+def env_name(key: str) -> str:
+    """A top-level key's environment variable: tokenExpirySecs → REFREGISTRY_CONFIG_TOKEN_EXPIRY_SECS."""
+    return ENV_PREFIX + re.sub(r"(?<=[a-z])(?=[A-Z])", "_", key).upper()
+
+
+def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The top-level keys ``environ`` gives (REFREGISTRY_CONFIG_*), each value read as YAML."""
+    keys = {env_name(key): key for key in _TOP_KEYS}
+    found = {}
+    for name, value in sorted(environ.items()):
+        if not name.startswith(ENV_PREFIX):
+            continue
+        if name not in keys:
+            raise ConfigError(f"{name}: not a configuration key (known: {', '.join(sorted(keys))})")
+        try:
+            found[keys[name]] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise ConfigError(f"{name}: not valid YAML") from None
+    return found
 
 
 def _mapping(value: Any, where: str) -> dict[str, Any]:
