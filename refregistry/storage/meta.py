@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .naming import item_path
+from .pages import PageRows
 from .properties import PropertyRows, drop_folder_properties, set_properties
 from .records import Manifest, Ref
 from .tags import TagRows
@@ -59,7 +60,7 @@ CREATE INDEX IF NOT EXISTS properties_kv ON properties (key, value);
 """
 
 
-class Metadata(TagRows, PropertyRows):
+class Metadata(TagRows, PropertyRows, PageRows):
     def __init__(self, path: Path) -> None:
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
