@@ -97,14 +97,16 @@ class Uploads(Base):
         while True:
             with self._lock:
                 ids = self._meta.uploads_after(after, SWEEP_STEP)
-                yield sum(self._expire(upload_id) for upload_id in ids)
+                reclaimed = sum(self._expire(upload_id) for upload_id in ids)
+            yield reclaimed  # with the lock released: the caller answers requests meanwhile
             if len(ids) < SWEEP_STEP:
                 break
             after = ids[-1]
         with os.scandir(self._blobs.uploads) as entries:
             while names := [entry.name for entry in itertools.islice(entries, SWEEP_STEP)]:
                 with self._lock:
-                    yield sum(self._reclaim(name) for name in names)
+                    reclaimed = sum(self._reclaim(name) for name in names)
+                yield reclaimed
 
     def _expire(self, upload_id: str) -> bool:
         """Cancel the upload if it has been idle too long (or lost its spool); whether it was."""
