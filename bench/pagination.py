@@ -1,7 +1,8 @@
 """Listing cost with scale: a page of 100 of tags/list and _catalog at 1,000 to 100,000 names,
 refregistry beside the CNCF registry; and manifest GET requests per second.
 
-Run it from the project root (about 5 minutes with the defaults on 2 cores, most of it filling)::
+Run it from the project root (about 11 minutes with the defaults on a busy 2-core machine, most
+of it filling and removing 100,000 names)::
 
     .venv/bin/python -m bench.pagination                 # or: make bench (after the throughput run)
     .venv/bin/python -m bench.pagination --sizes 1000,10000 --rounds 50

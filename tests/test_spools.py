@@ -19,7 +19,12 @@ from tests.test_crash import send_part, spooled, wait_until
 
 DATA = hashlib.sha256(b"spool").digest() * (1 << 15)  # 1 MiB: still streaming when the client goes
 DIGEST = images.digest_of(DATA)
-AGING = {"artifactory.docker.cleanup.maxAgeMillis": 300, "artifactory.docker.cleanup.uploadsTmpFolderJobSecs": 1}
+# Long enough that a session's POST and PATCH never straddle it on a loaded machine, short enough to wait for.
+AGE = 2.0
+AGING = {
+    "artifactory.docker.cleanup.maxAgeMillis": int(AGE * 1000),
+    "artifactory.docker.cleanup.uploadsTmpFolderJobSecs": 1,
+}
 
 
 def client(server: RefRegistryProcess, repo: str = "docker-local") -> RegistryClient:
@@ -67,11 +72,11 @@ def test_idle_session_expires_and_its_spool_goes(start_server: StartServer) -> N
 
 def test_expired_session_answers_unknown_before_any_sweep(start_server: StartServer) -> None:
     """Between sweeps, a session found idle past its age expires when asked for: 404, spool gone."""
-    server = start_server({"systemProperties": {"artifactory.docker.cleanup.maxAgeMillis": 300}})
+    server = start_server({"systemProperties": {"artifactory.docker.cleanup.maxAgeMillis": int(AGE * 1000)}})
     reg = client(server)
     location = open_session(reg)
     spool = server.data / "uploads" / session_id(location)
-    wait_until(lambda: time.time() - spool.stat().st_mtime > 0.3)
+    wait_until(lambda: time.time() - spool.stat().st_mtime > AGE)
     reg.request("GET", location, expect=404)
     assert not spool.exists()
 
@@ -113,6 +118,6 @@ def test_expiry_is_configured_as_artifactory_system_properties() -> None:
     """maxAgeMillis and uploadsTmpFolderJobSecs set expiry and sweep period (a day each by default)."""
     assert (parse_config({}).upload_max_age, parse_config({}).upload_sweep_interval) == (86400, 86400)
     config = parse_config({"systemProperties": AGING})
-    assert (config.upload_max_age, config.upload_sweep_interval) == (0.3, 1)
+    assert (config.upload_max_age, config.upload_sweep_interval) == (AGE, 1)
     with pytest.raises(ConfigError, match="maxAgeMillis: expected a positive integer, got 0"):
         parse_config({"systemProperties": {"artifactory.docker.cleanup.maxAgeMillis": 0}})
