@@ -45,6 +45,7 @@ conformance: images
 
 bench: venv
 	$(PY) -m bench.registry_throughput
+	$(PY) -m bench.pagination
 
 clean:
 	rm -rf .pytest_cache .ruff_cache build dist $(STAMP)

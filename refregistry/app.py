@@ -16,7 +16,7 @@ from pathlib import Path
 from aiohttp import ClientPayloadError, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from . import __version__, remote, repoconfig, tokens, versions, virtual
+from . import __version__, housekeeping, remote, repoconfig, tokens, versions, virtual
 from .auth import Authenticator, AuthError, Identity, load_secret
 from .config import REPO_KEY, Config
 from .context import RequestContext, external_base
@@ -250,7 +250,7 @@ def make_app(
     ``artifactory_version``: the Artifactory version to behave as (ValueError if refregistry cannot)."""
     initial = config
     base = versions.policy_for(artifactory_version)
-    storage = Storage(data_dir)
+    storage = Storage(data_dir, upload_max_age=config.upload_max_age)
     config = repoconfig.restored(config, data_dir)
     auth = Authenticator(config, load_secret(data_dir), book=TokenBook(data_dir / tokens.BOOK))
     app = web.Application(middlewares=[error_middleware, guard_middleware, fault_middleware])
@@ -260,6 +260,7 @@ def make_app(
         app.router.add_route(route.method, route.path, _endpoint(route))
     app.on_response_prepare.append(_stamp)
     remote.setup(app)
+    housekeeping.setup(app)
 
     async def close(_: web.Application) -> None:
         storage.close()

@@ -14,6 +14,10 @@ ACTIONS = ("read", "annotate", "deploy", "delete")
 ANONYMOUS = "anonymous"
 PROXY_METHODS = ("REPOPATHPREFIX", "SUBDOMAIN", "PORTPERREPO")
 REPO_KEY = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+# Artifactory's defaults for its Docker ``_uploads`` clean-up job (artifactory.docker.cleanup.*):
+# what was last written a day ago goes, and the job runs once a day.
+UPLOAD_MAX_AGE = 24 * 3600.0
+UPLOAD_SWEEP_INTERVAL = 24 * 3600.0
 
 
 class ConfigError(ValueError):
@@ -84,6 +88,8 @@ class Config:
     trashcan: bool = True
     # artifactory.docker.complete.manifest.override.enabled: an overwritten list takes its sub-manifests along
     complete_manifest_override: bool = False
+    upload_max_age: float = UPLOAD_MAX_AGE  # seconds an upload session may stay idle before it expires
+    upload_sweep_interval: float = UPLOAD_SWEEP_INTERVAL  # seconds between sweeps of expired and orphan spools
     virtuals: dict[str, VirtualRepo] = field(default_factory=dict)
     remotes: dict[str, RemoteRepo] = field(default_factory=dict)
     # The document this was parsed from: the repository REST API edits it and parses it again.

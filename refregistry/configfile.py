@@ -8,6 +8,8 @@ configuration, so a snippet can move between the two::
     trashcanEnabled: true                   # removed tags stay restorable until emptied
     systemProperties:                       # from artifactory.system.properties
       artifactory.docker.complete.manifest.override.enabled: false
+      artifactory.docker.cleanup.maxAgeMillis: 86400000         # an idle upload session expires
+      artifactory.docker.cleanup.uploadsTmpFolderJobSecs: 86400 # how often spools are swept
     users:
       admin:    {password: password, admin: true}
       reader:   {password: reader-pw}
@@ -50,6 +52,8 @@ from .config import (
     ANONYMOUS,
     PROXY_METHODS,
     REPO_KEY,
+    UPLOAD_MAX_AGE,
+    UPLOAD_SWEEP_INTERVAL,
     Config,
     ConfigError,
     LocalRepo,
@@ -103,7 +107,9 @@ _TOP_KEYS = {
     "systemProperties",
 }
 COMPLETE_OVERRIDE = "artifactory.docker.complete.manifest.override.enabled"
-_SYSTEM_PROPERTIES = {COMPLETE_OVERRIDE}
+UPLOAD_MAX_AGE_MS = "artifactory.docker.cleanup.maxAgeMillis"
+UPLOAD_SWEEP_SECS = "artifactory.docker.cleanup.uploadsTmpFolderJobSecs"
+_SYSTEM_PROPERTIES: dict[str, type] = {COMPLETE_OVERRIDE: bool, UPLOAD_MAX_AGE_MS: int, UPLOAD_SWEEP_SECS: int}
 _VIRTUAL_KEYS = {"repositories", "defaultDeploymentRepo", "resolveDockerTagsByTimestamp"}
 _REMOTE_KEYS = {"url", "username", "password", "retrievalCachePeriodSecs", "offline", "socketTimeoutMillis"}
 _REPO_KEYS = {"type", "dockerApiVersion", "maxUniqueTags", "dockerTagRetention", "blockPushingSchema1"}
@@ -249,10 +255,12 @@ def _permission(index: int, doc: Any, users: dict[str, User], repos: dict[str, A
 def _system_properties(doc: dict[str, Any]) -> dict[str, Any]:
     """Artifactory system properties refregistry honours (artifactory.system.properties)."""
     props = _mapping(doc.get("systemProperties", {}), "systemProperties")
-    _known(props, _SYSTEM_PROPERTIES, "systemProperties")
+    _known(props, set(_SYSTEM_PROPERTIES), "systemProperties")
     for key, value in props.items():
-        if not isinstance(value, bool):
+        if _SYSTEM_PROPERTIES[key] is bool and not isinstance(value, bool):
             raise ConfigError(f"systemProperties.{key}: expected true or false, got {value!r}")
+        if _SYSTEM_PROPERTIES[key] is int and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+            raise ConfigError(f"systemProperties.{key}: expected a positive integer, got {value!r}")
     return props
 
 
@@ -289,6 +297,7 @@ def parse_config(doc: Any) -> Config:
     max_manifest = _typed(doc, "maxManifestBytes", int, 4 * 1024 * 1024, "top level")
     if ttl <= 0 or max_manifest <= 0:
         raise ConfigError("tokenExpirySecs and maxManifestBytes must be positive")
+    props = _system_properties(doc)
     return Config(
         users=users,
         repositories=repos,
@@ -298,7 +307,9 @@ def parse_config(doc: Any) -> Config:
         token_ttl=ttl,
         max_manifest_bytes=max_manifest,
         trashcan=_typed(doc, "trashcanEnabled", bool, True, "top level"),
-        complete_manifest_override=_system_properties(doc).get(COMPLETE_OVERRIDE, False),
+        complete_manifest_override=props.get(COMPLETE_OVERRIDE, False),
+        upload_max_age=props.get(UPLOAD_MAX_AGE_MS, UPLOAD_MAX_AGE * 1000) / 1000,
+        upload_sweep_interval=props.get(UPLOAD_SWEEP_SECS, UPLOAD_SWEEP_INTERVAL),
         virtuals=virtuals,
         remotes=remotes,
         source=copy.deepcopy(doc),

@@ -108,7 +108,7 @@ async def _blob(st: State, remote: RemoteRepo, upstream: _Upstream, image: str, 
         return
     if remote.offline:
         return
-    upload = storage.start_upload(remote.key, image)
+    upload = storage.start_upload(remote.key, image, session=False)  # nobody resumes a fetch
     try:
         async with upstream.get(f"/v2/{image}/blobs/{digest}") as answer:
             await storage.append_upload(upload, answer.content.iter_chunked(1 << 20))

@@ -88,30 +88,34 @@ def _finish(request: web.Request, upload_id: str, digest: str) -> web.Response:
             f"digest {digest} does not match the uploaded content ({actual})",
             detail={"digest": digest},
         )
-    st.storage.commit_upload(upload_id, digest)
+    if not st.storage.commit_upload(upload_id, digest):
+        raise RegistryError(Code.BLOB_UPLOAD_UNKNOWN, "the upload went while it arrived", detail={"uuid": upload_id})
     headers = {"Location": ctx.url(f"blobs/{digest}"), "Docker-Content-Digest": digest, "Content-Length": "0"}
     return web.Response(status=201, headers=headers)
 
 
-def _open(request: web.Request) -> str:
+def _open(request: web.Request, *, session: bool = True) -> str:
     ctx, st = context(request), state(request)
-    return st.storage.start_upload(str(ctx.repo), str(ctx.image))
+    return st.storage.start_upload(str(ctx.repo), str(ctx.image), session=session)
 
 
 async def start(request: web.Request) -> web.StreamResponse:
     digest = request.query.get("digest")
     if digest is not None:
         check_digest(digest)
-    upload_id = _open(request)
     if digest is None:
         # A mount request lands here too: Artifactory opens an upload (202) instead of mounting.
+        upload_id = _open(request)
         return web.Response(status=202, headers=_session_headers(request, upload_id, 0))
-    async with _locks.setdefault(upload_id, asyncio.Lock()):
-        try:
-            await _append(request, upload_id, 0)
-            return _finish(request, upload_id, digest)
-        finally:
-            _locks.pop(upload_id, None)
+    upload_id = _open(request, session=False)
+    try:
+        await _append(request, upload_id, 0)
+        return _finish(request, upload_id, digest)
+    except BaseException:
+        # No client can come back to a monolithic upload: whatever cut it short (a wrong length, a
+        # client gone mid-body, the handler cancelled), its spool goes now.
+        state(request).storage.cancel_upload(upload_id)
+        raise
 
 
 async def patch(request: web.Request) -> web.StreamResponse:

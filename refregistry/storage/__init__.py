@@ -7,7 +7,7 @@ Layout of ``--data DIR``::
     ├── secret                 key that signs Bearer tokens (0600, made on first start)
     ├── access-tokens.json     issued access tokens and their revocation (refregistry/tokens.py)
     ├── blobs/sha256/ab/abcd…  committed content: layers, configs and manifest bytes
-    ├── uploads/<uuid>         data of an open upload session, appended chunk by chunk
+    ├── uploads/<uuid>         data of an open upload, appended chunk by chunk (uploads.py: until when)
     └── tmp/                   half-written files; emptied at start-up
 
 What a client sees is Artifactory's layout, derived from the metadata (naming.py)::
@@ -37,6 +37,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..config import UPLOAD_MAX_AGE
 from ..mediatypes import LIST_TYPES
 from . import retention
 from .annotations import Annotations
@@ -59,15 +60,28 @@ __all__ = ["Limits", "Manifest", "Ref", "Storage"]
 
 
 class Storage(Reads, Uploads, Promotion, Annotations):
-    def __init__(self, root: Path, *, keep_shared_blobs: bool = True, trashcan: bool = True) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        keep_shared_blobs: bool = True,
+        trashcan: bool = True,
+        upload_max_age: float = UPLOAD_MAX_AGE,
+    ) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.root = root
         self.keep_shared_blobs = keep_shared_blobs
         self.trashcan = trashcan
+        self.upload_max_age = upload_max_age
         self._blobs = BlobStore(root)
         self._meta = Metadata(root / "registry.db")
         self._trash = Trash(self._meta.db)
         self._lock = threading.RLock()
+        self._transfers = {}
+        self._receiving = set()
+        # The start-up sweep: spools of transfers a stopped process left, sessions that expired.
+        for _ in self.sweep_uploads():
+            pass
 
     @locked
     def close(self) -> None:
@@ -78,6 +92,7 @@ class Storage(Reads, Uploads, Promotion, Annotations):
         """Forget all content, as a fresh data directory would have it."""
         self._meta.reset()
         self._blobs.reset()
+        self._transfers.clear()
 
     # -- pushing ---------------------------------------------------------------------------
     async def push_manifest(
@@ -159,8 +174,12 @@ class Storage(Reads, Uploads, Promotion, Annotations):
         await self._off_loop(lambda released: released.extend(self._trash.empty()))
 
     async def purge(self, repo: str) -> None:
-        """Remove everything a repository holds, its trash included (its key is being deleted)."""
-        await self._off_loop(lambda released: released.extend(self._meta.purge(repo) + self._trash.purge(repo)))
+        """Remove everything a repository holds, its uploads and trash included (its key is being deleted)."""
+        await self._off_loop(partial(self._purge, repo))
+
+    def _purge(self, repo: str, released: Released) -> None:
+        self._purge_uploads(repo)
+        released.extend(self._meta.purge(repo) + self._trash.purge(repo))
 
     # -- the operations, inside their transaction --------------------------------------------
     def _retain(

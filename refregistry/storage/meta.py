@@ -28,6 +28,7 @@ from pathlib import Path
 
 from .filemeta import FileRows
 from .naming import item_path
+from .pages import PageRows
 from .properties import PropertyRows, drop_folder_items, set_properties
 from .records import Manifest, Ref
 from .tags import TagRows
@@ -69,7 +70,7 @@ CREATE TABLE IF NOT EXISTS downloads (
 REPO_TABLES = ("repo_blobs", "uploads", "manifests", "manifest_refs", "tags", "tag_history")
 
 
-class Metadata(TagRows, PropertyRows, FileRows):
+class Metadata(TagRows, PropertyRows, FileRows, PageRows):
     def __init__(self, path: Path) -> None:
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -95,13 +96,21 @@ class Metadata(TagRows, PropertyRows, FileRows):
         row = self.db.execute("SELECT repo, image FROM uploads WHERE uuid=?", (upload_id,)).fetchone()
         return (row[0], row[1]) if row else None
 
-    def finish_upload(self, upload_id: str, digest: str | None) -> None:
-        """Close an upload session; with ``digest``, its blob is now present in its repository."""
+    def uploads_after(self, after: str, limit: int) -> list[str]:
+        """The ids of up to ``limit`` sessions following ``after``, in id order (keyset on the key)."""
+        rows = self.db.execute("SELECT uuid FROM uploads WHERE uuid > ? ORDER BY uuid LIMIT ?", (after, limit))
+        return [r[0] for r in rows]
+
+    def uploads_of(self, repo: str) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT uuid FROM uploads WHERE repo=?", (repo,))]
+
+    def finish_upload(self, upload_id: str, digest: str | None, owner: tuple[str, str] | None) -> None:
+        """Close an upload; with ``digest``, its blob is now present in ``owner``'s (repo, image)."""
         with self.transaction() as db:
-            row = db.execute("SELECT repo, image FROM uploads WHERE uuid=?", (upload_id,)).fetchone()
             db.execute("DELETE FROM uploads WHERE uuid=?", (upload_id,))
-            if row and digest:
-                db.execute("INSERT OR IGNORE INTO repo_blobs VALUES (?,?,?,?)", (row[0], digest, row[1], time.time()))
+            if owner and digest:
+                repo, image = owner
+                db.execute("INSERT OR IGNORE INTO repo_blobs VALUES (?,?,?,?)", (repo, digest, image, time.time()))
 
     def has_blob(self, repo: str, digest: str) -> bool:
         row = self.db.execute("SELECT 1 FROM repo_blobs WHERE repo=? AND digest=?", (repo, digest)).fetchone()

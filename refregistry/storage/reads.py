@@ -62,6 +62,16 @@ class Reads(Base):
         return self._meta.images(repo)
 
     @locked
+    def tag_page(self, repo: str, image: str, after: str, limit: int | None) -> list[str]:
+        """The image's tags after ``after`` in tag order, at most ``limit`` (None: all); from the index."""
+        return self._meta.tag_page(repo, image, after, limit)
+
+    @locked
+    def image_page(self, repo: str, after: str, limit: int | None) -> list[str]:
+        """The repository's images after ``after`` in name order, at most ``limit`` (None: all); from the index."""
+        return self._meta.image_page(repo, after, limit)
+
+    @locked
     def has_image(self, repo: str, image: str) -> bool:
         return self._meta.has_image(repo, image)
 
