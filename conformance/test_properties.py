@@ -20,6 +20,14 @@ from fixtures.stacks.defs import Endpoint
 pytestmark = pytest.mark.capability("properties")
 
 
+@pytest.fixture
+def pushed(registry: RegistryClient, image_name: str) -> images.Image:
+    """An image pushed as <image_name>:1."""
+    image = images.image(image_name)
+    registry.push(image, image_name, "1").raise_for_status()
+    return image
+
+
 def test_labels_and_docker_facts_are_properties(
     registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
 ) -> None:
@@ -127,18 +135,16 @@ def test_update_item_properties_sets_and_removes(
 
 
 def test_docker_properties_survive_property_writes(
-    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str, pushed: images.Image
 ) -> None:
     """A CI job's property writes on a tag folder (set, update, delete) leave its manifest's docker.* ones; it pulls."""
-    image = images.image(image_name)
-    registry.push(image, image_name, "1").raise_for_status()
     item = f"{image_name}/1/manifest.json"
     admin.set_properties(endpoint.repo, f"{image_name}/1", "qa.status=passed", expect=SUCCESS)
     admin.update_properties(endpoint.repo, f"{image_name}/1", {"approved": "yes", "qa.status": None}, expect=SUCCESS)
     admin.delete_properties(endpoint.repo, f"{image_name}/1", ["approved"], expect=SUCCESS)
     found = admin.properties(endpoint.repo, item)
-    assert found.get("docker.manifest") == ["1"] and found.get("docker.manifest.digest") == [image.digest], found
-    assert registry.digest_of(image_name, "1") == image.digest
+    assert found.get("docker.manifest") == ["1"] and found.get("docker.manifest.digest") == [pushed.digest], found
+    assert registry.digest_of(image_name, "1") == pushed.digest
 
 
 def test_a_tag_folder_shared_with_a_nested_image_lists_both(
@@ -154,12 +160,10 @@ def test_a_tag_folder_shared_with_a_nested_image_lists_both(
 
 
 def test_file_info_carries_sha1_md5_and_sha256(
-    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+    admin: AdminClient, endpoint: Endpoint, image_name: str, pushed: images.Image
 ) -> None:
     """File Info's checksums and originalChecksums of a layer are its sha1, md5 and sha256."""
-    image = images.image(image_name)
-    registry.push(image, image_name, "1").raise_for_status()
-    layer = image.layers[0]
+    layer = pushed.layers[0]
     info = admin.storage(endpoint.repo, f"{image_name}/1/{blob_file(layer)}", expect=200).json()
     expected = {
         "sha1": hashlib.sha1(layer.data).hexdigest(),
@@ -171,30 +175,26 @@ def test_file_info_carries_sha1_md5_and_sha256(
 
 
 def test_file_list_lists_a_tag_folder(
-    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+    admin: AdminClient, endpoint: Endpoint, image_name: str, pushed: images.Image
 ) -> None:
     """?list on the tag folder gives its files with size and sha1; &deep=1&listFolders=1 on the image adds /1."""
-    image = images.image(image_name)
-    registry.push(image, image_name, "1").raise_for_status()
     files = {f["uri"]: f for f in admin.file_list(endpoint.repo, f"{image_name}/1").json().get("files", [])}
-    assert {"/manifest.json", *(f"/{blob_file(b)}" for b in image.blobs)} <= files.keys(), files
-    config = files[f"/{blob_file(image.config)}"]
-    assert int(config["size"]) == len(image.config.data)
-    assert config.get("sha1") == hashlib.sha1(image.config.data).hexdigest()
+    assert {"/manifest.json", *(f"/{blob_file(b)}" for b in pushed.blobs)} <= files.keys(), files
+    config = files[f"/{blob_file(pushed.config)}"]
+    assert int(config["size"]) == len(pushed.config.data)
+    assert config.get("sha1") == hashlib.sha1(pushed.config.data).hexdigest()
     deep = admin.file_list(endpoint.repo, image_name, deep="1", listFolders="1").json().get("files", [])
     assert {"/1", "/1/manifest.json"} <= {f["uri"] for f in deep}, deep
 
 
 def test_item_statistics_count_a_download(
-    registry: RegistryClient, admin: AdminClient, endpoint: Endpoint, image_name: str
+    admin: AdminClient, endpoint: Endpoint, image_name: str, pushed: images.Image
 ) -> None:
     """?stats of manifest.json counts its download through /artifactory/<repo>/<path>."""
-    image = images.image(image_name)
-    registry.push(image, image_name, "1").raise_for_status()
     item = f"{image_name}/1/manifest.json"
     before = admin.statistics(endpoint.repo, item)
     assert isinstance(before.get("downloadCount"), int), before
-    assert admin.download(endpoint.repo, item, expect=200).content == image.manifest.data
+    assert admin.download(endpoint.repo, item, expect=200).content == pushed.manifest.data
 
     def counted() -> str | None:  # Artifactory may record statistics a little after the download
         now = admin.statistics(endpoint.repo, item)
@@ -203,9 +203,9 @@ def test_item_statistics_count_a_download(
     wait_until(counted, what=f"the download of {item} in its statistics", timeout=60)
 
 
-# -- an image that exists: what a read-only run reads (--probe-image) --------------------------------
+# -- an pushed that exists: what a read-only run reads (--probe-pushed) --------------------------------
 def manifest_item(admin: AdminClient, endpoint: Endpoint, probe_image: ProbeImage) -> str:
-    """The manifest item's path, found by its digest property (an image named by digest lies in the
+    """The manifest item's path, found by its digest property (an pushed named by digest lies in the
     folder of any of its tags, or of its digest when it has none); its tag's, when it was named by one."""
     uris = admin.search_properties([endpoint.repo], **{"docker.manifest.digest": probe_image.digest})
     paths = [u.split(f"/api/storage/{endpoint.repo}/", 1)[-1] for u in uris]
