@@ -45,6 +45,7 @@ conformance: images
 
 bench: venv
 	$(PY) -m bench.registry_throughput
+	$(PY) -m bench.manifest_rps
 	$(PY) -m bench.pagination
 
 clean:

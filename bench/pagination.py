@@ -1,5 +1,5 @@
 """Listing cost with scale: a page of 100 of tags/list and _catalog at 1,000 to 100,000 names,
-refregistry beside the CNCF registry; and manifest GET requests per second.
+refregistry beside the CNCF registry (manifest GET requests per second: bench/manifest_rps.py).
 
 Run it from the project root (about 11 minutes with the defaults on a busy 2-core machine, most
 of it filling and removing 100,000 names)::
@@ -23,9 +23,7 @@ Then both servers start (bench/servers.py) and, on one keep-alive connection eac
 page (``?n=100``) and a page from the middle (``&last=`` the name at N/2) of ``bench/tags``'s
 tags/list, and the same two of ``/v2/_catalog``.  The CNCF registry 2.8 answers tags/list whole
 whatever ``n`` is (the "names" column says how many came back); its catalog pages by walking its
-folders.  Manifest GET by tag is measured once, at the first size: ``--connections`` keep-alive
-connections kept busy for ``--seconds`` by an asyncio client (bench/load.py), each server in turn,
-twice, in both orders.
+folders.
 """
 
 from __future__ import annotations
@@ -34,7 +32,6 @@ import argparse
 import asyncio
 import json
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,7 +41,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.load import latency, request_rate
+from bench.load import latency
 from bench.servers import DOCKER_REGISTRY, Target, cncf_registry, refregistry
 from fixtures.content import images
 from refregistry.storage import Storage
@@ -124,15 +121,6 @@ def pages(target: Target, size: int, rounds: int) -> dict[str, tuple[float, int]
     return found
 
 
-def manifest_rates(targets: list[Target], connections: int, seconds: float) -> dict[str, list[float]]:
-    rates: dict[str, list[float]] = {t.name: [] for t in targets}
-    for order in (targets, targets[::-1], targets, targets[::-1]):
-        for target in order:
-            path = f"{target.root}/{TAGS}/manifests/{tag_name(0)}"
-            rates[target.name].append(request_rate(target, path, ACCEPT, connections, seconds))
-    return rates
-
-
 @contextmanager
 def filled(size: int) -> Iterator[tuple[Target, Target]]:
     workdir = Path(tempfile.mkdtemp(prefix=f"registry-pages-{size}-"))
@@ -173,8 +161,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000", help="names per listing (default 1000,10000,100000)")
     parser.add_argument("--rounds", type=int, default=20, help="timed requests per page (default 20)")
-    parser.add_argument("--connections", type=int, default=16, help="manifest GET connections (default 16)")
-    parser.add_argument("--seconds", type=float, default=5.0, help="manifest GET seconds per run (default 5)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if not sizes or min(sizes) < 2 or args.rounds < 1:
@@ -184,19 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     started = time.monotonic()
     results: dict[int, dict[str, dict[str, tuple[float, int]]]] = {}
-    rates: dict[str, list[float]] = {}
     for size in sizes:
         with filled(size) as (ours, theirs):
             results[size] = {t.name: pages(t, size, args.rounds) for t in (ours, theirs)}
-            if not rates:
-                rates = manifest_rates([ours, theirs], args.connections, args.seconds)
     report(results, args.rounds)
-    mine, cncf = statistics.median(rates["refregistry"]), statistics.median(rates["CNCF"])
-    runs = f"{len(rates['CNCF'])} runs of {args.seconds:.0f} s each"
-    print(f"\nmanifest GET by tag, {args.connections} connections, {runs}:")
-    print(f"  refregistry {mine:7.0f} req/s  (runs {', '.join(f'{r:.0f}' for r in rates['refregistry'])})")
-    print(f"  CNCF        {cncf:7.0f} req/s  (runs {', '.join(f'{r:.0f}' for r in rates['CNCF'])})")
-    print(f"  ratio {mine / cncf:.2f} (refregistry / CNCF)")
     print(f"\ntotal {time.monotonic() - started:.0f} s", flush=True)
     return 0
 
