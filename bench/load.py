@@ -30,4 +30,3 @@ def latency(target: Target, path: str, rounds: int, budget: float, warmup: int =
     finally:
         conn.close()
     return statistics.median(seconds), body
-
