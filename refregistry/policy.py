@@ -80,6 +80,7 @@ class Policy:
     # Copy and move of folders (handlers/copymove.py), and AQL (handlers/aql.py).
     copy_keeps_layers: bool = True  # the target repository holds the copied manifests' layers
     aql_property_criteria: bool = True  # @key criteria of items.find are applied
+    aql_sort_honours_direction: bool = True  # .sort's $asc and $desc, not the other way round
     # Virtual and remote repositories (virtual.py, remote.py).
     virtual_reversed: bool = False
     virtual_first_member_only: bool = False

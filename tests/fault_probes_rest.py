@@ -31,6 +31,16 @@ def aql_selects_by_property(server: RefRegistryProcess) -> None:
     assert [r["path"] for r in answer.json()["results"]] == ["app/2"]
 
 
+@probe("aql-sort-reversed")
+def aql_sorts_ascending(server: RefRegistryProcess) -> None:
+    reg = admin(server)
+    for tag in ("1", "2"):
+        reg.push(images.image(f"sorted-{tag}"), "app", tag).raise_for_status()
+    query = 'items.find({"repo":"docker-local","name":"manifest.json"}).sort({"$asc":["path"]})'
+    answer = requests.post(f"{server.url}/artifactory/api/search/aql", data=query, auth=ADMIN, timeout=30)
+    assert [r["path"] for r in answer.json()["results"]] == ["app/1", "app/2"]
+
+
 @probe("head-ping-404")
 def head_ping_answers_200(server: RefRegistryProcess) -> None:
     assert requests.head(f"{server.url}/artifactory/api/system/ping", timeout=30).status_code == 200

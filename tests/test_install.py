@@ -7,30 +7,38 @@ keeps a second install quick); everything then runs from a directory outside the
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from fixtures import suite_version
+from fixtures.stacks.imagebuild import build_lock
 from tests.conftest import StartServer
 
 ROOT = Path(__file__).resolve().parent.parent
 PIP = ["-m", "pip", "-q", "--disable-pip-version-check"]
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A fresh virtualenv with the suite's wheel installed; its bin directory."""
-    work = tmp_path_factory.mktemp("install")
-    subprocess.run([sys.executable, *PIP, "wheel", "--no-deps", "-w", str(work / "dist"), str(ROOT)], check=True)
-    [wheel] = (work / "dist").glob("registry_conformance-*.whl")
-    subprocess.run([sys.executable, "-m", "venv", str(work / "venv")], check=True)
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtualenv with the suite's wheel installed; its bin directory.  Made once per run, by
+    whichever xdist worker asks first, under the lock every build from this tree takes (wheels are
+    built in its build/ folder, which two builds at once trip over)."""
+    base = tmp_path_factory.getbasetemp()
+    work = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "installed-suite"
     bin_dir = work / "venv" / "bin"
-    subprocess.run([bin_dir / "python", *PIP, "install", str(wheel)], check=True)
-    yield bin_dir
+    with build_lock():
+        if not (bin_dir / "regconf").exists():
+            subprocess.run(
+                [sys.executable, *PIP, "wheel", "--no-deps", "-w", str(work / "dist"), str(ROOT)], check=True
+            )
+            [wheel] = (work / "dist").glob("registry_conformance-*.whl")
+            subprocess.run([sys.executable, "-m", "venv", str(work / "venv")], check=True)
+            subprocess.run([bin_dir / "python", *PIP, "install", str(wheel)], check=True)
+    return bin_dir
 
 
 def outside(tmp_path: Path, *argv: str | Path) -> subprocess.CompletedProcess[str]:

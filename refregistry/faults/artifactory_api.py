@@ -136,6 +136,13 @@ fault(
     aql_property_criteria=False,
 )
 fault(
+    "aql-sort-reversed",
+    "AQL's .sort reads $asc as $desc and $desc as $asc, so a cleanup script that keeps the newest N "
+    "items deletes them instead.",
+    ("properties",),
+    aql_sort_honours_direction=False,
+)
+fault(
     "head-ping-404",
     "HEAD /api/system/ping answers 404 (the route serves GET only), so the documentation's own test, curl -I, "
     "reports the server down.",

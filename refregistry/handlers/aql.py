@@ -45,7 +45,8 @@ async def search(request: web.Request) -> web.StreamResponse:
     ]
     if query.sort is not None:
         descending, fields = query.sort
-        found.sort(key=lambda item: tuple(item.value(f) for f in fields), reverse=descending)
+        reverse = descending is st.policy.aql_sort_honours_direction
+        found.sort(key=lambda item: tuple(item.value(f) for f in fields), reverse=reverse)
     end = len(found) if query.limit is None else query.offset + query.limit
     page = found[query.offset : end]
     window: dict[str, int] = {"start_pos": query.offset, "end_pos": query.offset + len(page), "total": len(page)}
