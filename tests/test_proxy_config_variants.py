@@ -9,7 +9,9 @@ is a base config with a few lines changed, as a user changes them.  Each case is
 break (conformance/test_push_pull.py's large layers, re-push, Accept and Location checks, and
 test_tls.py's plain-HTTP redirect).
 
-Variants that cannot be written for a proxy are left out: HAProxy has no response cache of tagged
+Apache's ``LimitRequestBody 1048576`` in the virtual host did not refuse a 64 MiB layer proxied through
+it here (every push passed), so it is no broken variant of Apache's.  Variants that cannot be written
+for a proxy are left out: HAProxy has no response cache of tagged
 manifests worth the name (its ``cache`` keeps small objects and honours Vary) and streams bodies
 whatever ``option http-buffer-request`` says beyond its buffer; the /v2 rewrite and the caches are
 shown on nginx, the generator's first proxy.
@@ -166,13 +168,6 @@ VARIANTS = [
         f"proxy_pass_header Server; {CACHE} Vary; proxy_cache_key $request_uri;",
     ),
     Variant(
-        "apache-body-limit-1m",
-        "apache-subdomain",
-        ((r"AllowEncodedSlashes On", "    AllowEncodedSlashes On\n    LimitRequestBody 1048576"),),
-        LARGE,
-        "LimitRequestBody 1048576",
-    ),
-    Variant(
         "apache-request-buffering",
         "apache-repopath",
         ((r"^\s*SetEnv proxy-sendchunked", "    SetEnv proxy-sendcl 1"),),
@@ -189,7 +184,7 @@ VARIANTS = [
     Variant(
         "haproxy-plain-http-not-redirected",
         "haproxy-subdomain",
-        ((r"default_backend be_plain", "    default_backend be_tls"),),
+        ((r"default_backend be_plain", "    default_backend be_tls"), (r"redirect scheme https", "")),
         frozenset({PLAIN}),
         "no line like `http-request redirect scheme https code 307`",
     ),
