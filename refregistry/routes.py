@@ -69,16 +69,25 @@ REGISTRY = (
 
 API_ROOT = "/artifactory/api/docker/{repo}/v2"
 REPOPATH_ROOT = "/v2/{repo}"
+# Artifactory's reverse-proxy generator, repository path method: `rewrite ^/(v2)/(.*) /artifactory/$1/$2;`
+# hands /v2/<repo>/... on as /artifactory/v2/<repo>/..., and Artifactory takes the key from the path.
+GENERATOR_ROOT = "/artifactory/v2"
 # Not an Artifactory REST path: everything under /artifactory/ except /artifactory/api/.
 REPOS = "/artifactory/api/repositories"
-ITEM = "/artifactory/{repo:(?!api/)[^/]+}/{path:.+}"
+ITEM = "/artifactory/{repo:(?!api/|v2/)[^/]+}/{path:.+}"
 ACCESS_TOKENS = "/access/api/v1/tokens"
 SECURITY_TOKEN = "/artifactory/api/security/token"
 
 OTHERS = (
-    Route("ping", "GET", "/v2/", system.v2_ping, "login"),
-    Route("token", "GET", "/v2/token", system.token, None, Shape.TOKEN),
-    Route("catalog", "GET", "/v2/_catalog", listing.catalog, "login"),
+    *(
+        route
+        for root in ("/v2", GENERATOR_ROOT)
+        for route in (
+            Route("ping", "GET", f"{root}/", system.v2_ping, "login"),
+            Route("token", "GET", f"{root}/token", system.token, None, Shape.TOKEN),
+            Route("catalog", "GET", f"{root}/_catalog", listing.catalog, "login"),
+        )
+    ),
     # Artifactory answers the API version in the repository key's place with a 400 of its own.
     Route(
         "unsupported",
@@ -209,7 +218,11 @@ CONTROL = (
 def all_routes(*, fault_control: bool = False) -> list[Route]:
     mounted = [
         Route(r.name, r.method, root + r.path, r.handler, r.action, r.shape, form)
-        for root, form in ((API_ROOT, Form.API), (REPOPATH_ROOT, Form.REPOPATH))
+        for root, form in (
+            (API_ROOT, Form.API),
+            (REPOPATH_ROOT, Form.REPOPATH),
+            (GENERATOR_ROOT + "/{repo}", Form.REPOPATH),
+        )
         for r in REGISTRY
     ]
     return [*OTHERS, *mounted, *(CONTROL if fault_control else ())]

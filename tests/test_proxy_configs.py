@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from fixtures.stacks.defs import BY_ID, EMBEDDED, Stack
+from fixtures.stacks import byo, byohints
+from fixtures.stacks.defs import BY_ID, EMBEDDED, Method, Proxy, Stack
 from fixtures.stacks.proxyconf import APACHE_MODULES, apply, listeners, proxy_command, render
 from fixtures.stacks.proxydefects import DEFECTS
 
@@ -179,3 +181,40 @@ def test_a_proxy_defect_changes_the_config_only_where_it_applies(stack: Stack, n
         return
     (text,), (comment, rest) = clean.values(), next(iter(faulty.values())).split("\n", 1)
     assert comment.startswith(f"# FAULT {name}:") and rest != text
+
+
+# -- a user's own config (fixtures/stacks/byo.py, byohints.py; tests/test_proxy_config_variants.py runs them) --
+USER_CONFIGS = sorted((Path(__file__).with_name("data") / "proxyconf").iterdir())
+
+
+def users_config(path: Path) -> byo.UserConfig:
+    proxy, method = path.stem.split("-")
+    return byo.read(path, Proxy(proxy), Method(method), "art.local")
+
+
+@pytest.mark.parametrize("path", USER_CONFIGS, ids=lambda p: p.stem)
+def test_a_users_config_is_changed_only_where_it_must_be(path: Path) -> None:
+    """Upstreams become the stack's registry and certificates the run's, a line for a line; ports are read from it."""
+    config = users_config(path)
+    assert len(config.lines) == len(config.original) and config.stack.id == f"byo-{path.stem}-tls"
+    changed = {change.line for change in config.changes}
+    assert [config.lines[n - 1] for n in changed] != [config.original[n - 1] for n in changed]
+    assert "127.0.0.1:8081" in "\n".join(config.lines) and "/stack/tls/server." in "\n".join(config.lines)
+    assert not re.search(r"localhost:8081|artifactory\.internal|/etc/ssl|/etc/haproxy/certs", "\n".join(config.lines))
+    bound = {"docker-local": 5001, "docker-dev-local": 5002} if path.stem.endswith("ports") else {}
+    assert config.stack.user is not None and dict(config.stack.user.repo_ports) == bound
+
+
+def test_a_failure_names_the_line_of_the_users_config(tmp_path: Path) -> None:
+    """A symptom names the directive behind it with its line number, or the line that is missing."""
+    text = (Path(__file__).with_name("data") / "proxyconf" / "nginx-repopath.conf").read_text()
+    limited = tmp_path / "nginx-repopath.conf"
+    limited.write_text(text.replace("client_max_body_size 0;", "client_max_body_size 1m;"))
+    number = limited.read_text().splitlines().index("    client_max_body_size 1m;") + 1
+    said = byohints.explain(users_config(limited), "test_large_layer_pushes_in_one_request", "PUT u: got 413 (x)")
+    assert said is not None and f"`client_max_body_size 1m;` at line {number}" in said
+    forwarded = ("X-Forwarded-Proto", "Override-Base-Url")
+    limited.write_text("\n".join(line for line in text.splitlines() if not any(h in line for h in forwarded)))
+    location = "POST answered Location http://art.local:443/v2/x (scheme http, the client used https)"
+    said = byohints.explain(users_config(limited), "test_upload_location", location)
+    assert said is not None and "no line like `proxy_set_header X-Forwarded-Proto $scheme;`" in said

@@ -47,3 +47,52 @@ fault(
     where="stack",
     stacks=("nginx-subdomain-tls",),
 )
+# What users ship in their own nginx configs: each is a broken variant of README's "Your own proxy
+# config" too, and each is caught by a push_pull check any target runs (conformance/test_push_pull.py).
+fault(
+    "proxy-body-limit-1m",
+    "The proxy limits request bodies to 1 MB (client_max_body_size 1m): manifests and small layers pass, a "
+    "real layer is refused with 413.",
+    ("push_pull",),
+    where="stack",
+    stacks=("nginx-repopath-tls",),
+)
+fault(
+    "proxy-request-buffering",
+    "The proxy buffers request bodies (proxy_request_buffering on): a chunked layer upload reaches the registry "
+    "only after the client has sent all of it.",
+    ("push_pull",),
+    where="stack",
+    stacks=("nginx-repopath-tls",),
+)
+fault(
+    "proxy-short-timeout",
+    "The proxy's timeouts are two seconds: a client that pauses while reading a large layer has the read cut.",
+    ("push_pull",),
+    where="stack",
+    stacks=("nginx-repopath-tls",),
+)
+fault(
+    "proxy-no-forwarded-proto",
+    "The proxy sends no X-Forwarded-Proto (nor an override base URL): the registry names http:// in the upload "
+    "Location it gives an https client.",
+    ("push_pull",),
+    where="stack",
+    stacks=("nginx-repopath-tls",),
+)
+fault(
+    "proxy-caches-manifests-by-tag",
+    "A response cache in front of the registry keeps manifests by URL: a tag pushed again still reads back as "
+    "the old manifest.",
+    ("push_pull",),
+    where="stack",
+    stacks=("nginx-repopath-tls",),
+)
+fault(
+    "proxy-cache-ignores-accept",
+    "A response cache in front of the registry keys manifests without the Accept header: a client accepting "
+    "single images gets the manifest list another client was served.",
+    ("push_pull",),
+    where="stack",
+    stacks=("nginx-repopath-tls",),
+)
