@@ -17,7 +17,9 @@ from fixtures.stacks import hostenv
 pytestmark = pytest.mark.engine
 
 ROOT = Path(__file__).resolve().parent.parent
-VICTIM = "nginx-repopath-tls"
+# A stack no other test starts: tests run side by side, and the victim is found by its stack label.
+# (nginx-repopath-tls is where the self-proof proves the proxy faults built into a stack.)
+VICTIM = "apache-repopath-tls"
 
 
 def test_killed_proxy_fails_its_stack_only_and_leaves_nothing(tmp_path: Path) -> None:
