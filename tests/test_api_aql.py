@@ -8,7 +8,8 @@ import requests
 from fixtures.clients.registry import RegistryClient
 from fixtures.content import images
 from fixtures.services.process import RefRegistryProcess
-from refregistry.aql import AqlError, Item, matches, parse
+from refregistry.aql import AqlError, Item, matches
+from refregistry.aqlparse import parse
 from tests.conftest import ADMIN
 
 AQL = "/artifactory/api/search/aql"

@@ -12,7 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
-from ..aql import TIMES, AqlError, Item, Query, matches, parse
+from ..aql import TIMES, AqlError, Item, Query, matches
+from ..aqlparse import parse
 from ..errors import Code, RegistryError
 from .base import context, json_answer, state
 from .items import items
