@@ -19,6 +19,7 @@ from fixtures.clients.engine import Engine
 from fixtures.clients.expect import SUCCESS
 from fixtures.clients.registry import RegistryClient, Session, parse_challenge
 from fixtures.content import images
+from fixtures.report import collect
 from fixtures.report.outcomes import unsupported
 from fixtures.stacks.defs import Endpoint
 from fixtures.targets import Target
@@ -36,22 +37,30 @@ class AccessToken:
     token_id: str | None  # None: made by the older API, revoked by value
 
 
-def _create(admin: AdminClient, target: Target) -> AccessToken:
+@pytest.fixture
+def make_token(admin: AdminClient, target: Target, request: pytest.FixtureRequest) -> Callable[[], AccessToken]:
+    """Makes an access token of the admin (its own rights, ten minutes)."""
     assert target.admin is not None, "the credentials checks need the target's admin credentials"
     user = target.admin[0]
-    answer = admin.create_token(username=user, expires_in=TOKEN_LIFETIME)
-    if answer.status_code in NO_API:
-        tried = f"POST {ACCESS_TOKENS}, then /artifactory/{SECURITY_TOKEN}"
-        unsupported(f"no access-token API: {tried} answered {answer.status_code}")
-    assert answer.status_code == 200, f"creating an access token: {answer.status_code} {answer.text[:300]}"
-    doc = answer.json()
-    return AccessToken(user, doc["access_token"], doc.get("token_id"))
+
+    def make() -> AccessToken:
+        answer = admin.create_token(username=user, expires_in=TOKEN_LIFETIME)
+        if answer.status_code in NO_API:
+            tried = f"POST {ACCESS_TOKENS}, then /artifactory/{SECURITY_TOKEN}"
+            unsupported(f"no access-token API: {tried} answered {answer.status_code}")
+        assert answer.status_code == 200, f"creating an access token: {answer.status_code} {answer.text[:300]}"
+        doc = answer.json()
+        # A live admin token: scrubbed from the HTTP exchanges a failure shows (its creation's answer holds it).
+        collect.register_secret(request.config, doc["access_token"])
+        return AccessToken(user, doc["access_token"], doc.get("token_id"))
+
+    return make
 
 
 @pytest.fixture
-def access_token(admin: AdminClient, target: Target) -> Iterator[AccessToken]:
-    """An access token of the admin (its own rights, ten minutes), revoked after the check."""
-    token = _create(admin, target)
+def access_token(admin: AdminClient, make_token: Callable[[], AccessToken]) -> Iterator[AccessToken]:
+    """An access token of the admin, revoked after the check."""
+    token = make_token()
     yield token
     admin.revoke_token(token.value, token.token_id)
 
@@ -98,10 +107,13 @@ def test_multiarch_delete_with_an_access_token_as_bearer(
 
 
 def test_revoked_access_token_is_refused(
-    admin: AdminClient, target: Target, bearer: Callable[[str], AdminClient], endpoint: Endpoint
+    admin: AdminClient,
+    make_token: Callable[[], AccessToken],
+    bearer: Callable[[str], AdminClient],
+    endpoint: Endpoint,
 ) -> None:
     """An access token works as Bearer until it is revoked, and is refused with 401 after."""
-    token = _create(admin, target)
+    token = make_token()
     bearer(token.value).repository(endpoint.repo, expect=200)
     admin.revoke_token(token.value, token.token_id, expect=SUCCESS)
     bearer(token.value).repository(endpoint.repo, expect=401, why="a revoked token")
